@@ -1,0 +1,26 @@
+// InfluxQL building blocks shared by the dashboards.
+
+/** Quotes an InfluxQL identifier (measurement, tag key, field key). */
+export function id(name: string): string {
+  return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * The sum of several fields of each point, ignoring the fields a point lacks.
+ *
+ * InfluxQL arithmetic between fields (`"a" + "b"`) gives null as soon as one of them is absent,
+ * and image sizes often lack a section (an image without weak objects has no `_V` field). So each
+ * field is read by its own subquery under one name, and the outer query sums whatever is there
+ * per timestamp (one point per commit, so one-second buckets never merge two commits).
+ */
+export function sumOfFields(measurement: string, fields: readonly string[], where: string): string {
+  const parts = fields.map((f) => `(SELECT ${id(f)} AS v FROM ${id(measurement)} WHERE ${where} AND $timeFilter)`);
+  return `SELECT sum(v) FROM ${parts.join(', ')} WHERE $timeFilter GROUP BY time(1s) fill(none)`;
+}
+
+/** `"key" = '$variable'` for each pair, joined with AND. */
+export function tagsEqual(pairs: Record<string, string>): string {
+  return Object.entries(pairs)
+    .map(([key, variable]) => `${id(key)} = '$${variable}'`)
+    .join(' AND ');
+}
