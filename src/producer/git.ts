@@ -1,0 +1,99 @@
+// Runs the real `git` (no shell) and reads release tags with their dates.
+import { execFile } from 'node:child_process';
+
+/** Runs git in `repo` and returns its stdout; a failure names the command and git's own message. */
+export function git(repo: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'git',
+      ['-C', repo, ...args],
+      // Big trees list many files; LC_ALL=C keeps messages and dates in one known form.
+      { maxBuffer: 512 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' } },
+      (err, stdout, stderr) => {
+        if (err) {
+          const detail = String(stderr).trim().split('\n')[0] || err.message;
+          reject(new Error(`git ${args[0] ?? ''} failed in ${repo}: ${detail}`));
+        } else {
+          resolve(String(stdout));
+        }
+      },
+    );
+  });
+}
+
+/** A tag and the date that orders releases. */
+export interface TagInfo {
+  name: string;
+  /** Tagger date of an annotated tag, else the commit date, in git's `%ai` form (`2020-09-08 14:22:45 +0100`). */
+  date: string;
+  /** The same instant in seconds since the epoch. */
+  epoch: number;
+  /** The calendar day as written in `date`, e.g. 20200908 (the `Git_Tag_Date` tag). */
+  day: number;
+  annotated: boolean;
+}
+
+/** Lists every tag with its date; `creatordate` is exactly "tagger date, else commit date". */
+export async function listTags(repo: string): Promise<TagInfo[]> {
+  const out = await git(repo, [
+    'for-each-ref',
+    '--format=%(refname:strip=2)%00%(objecttype)%00%(creatordate:iso)%00%(creatordate:unix)',
+    'refs/tags',
+  ]);
+  const tags: TagInfo[] = [];
+  for (const line of out.split('\n')) {
+    if (line === '') continue;
+    const [name = '', type = '', date = '', epoch = ''] = line.split('\0');
+    tags.push({ name, date, epoch: Number(epoch), day: Number(date.slice(0, 10).replaceAll('-', '')), annotated: type === 'tag' });
+  }
+  return tags;
+}
+
+/** The revision of a tag's commit, unambiguous even when a branch has the same name. */
+export function tagCommit(tag: string): string {
+  return `refs/tags/${tag}^{commit}`;
+}
+
+/** The target tag and the base tag a comparison runs between. */
+export interface TagPair {
+  target: TagInfo;
+  base: TagInfo;
+}
+
+/**
+ * Finds the target tag and its base: `base` when given, else the newest tag matching
+ * `pattern` dated on an earlier day than the target (tags of the target's own day are
+ * skipped, so a release candidate tagged alongside the release is not taken as its base).
+ */
+export async function resolveTags(repo: string, tag: string, base: string | undefined, pattern: RegExp): Promise<TagPair> {
+  const tags = await listTags(repo);
+  const byName = new Map(tags.map((t) => [t.name, t]));
+  const target = byName.get(tag);
+  if (!target) throw new Error(`no tag ${tag} in ${repo}`);
+  if (base !== undefined) {
+    const b = byName.get(base);
+    if (!b) throw new Error(`no tag ${base} in ${repo}`);
+    return { target, base: b };
+  }
+  const candidates = tags
+    .filter((t) => t.name !== tag && pattern.test(t.name) && t.day < target.day)
+    .sort((a, b) => b.epoch - a.epoch);
+  const found = candidates[0];
+  if (!found) throw new Error(`no release tag matching ${pattern.source} dated before ${tag} (${target.date}); give --base`);
+  return { target, base: found };
+}
+
+/** The commit a build was made from, as the image-size and MISRA metrics tag it. */
+export interface CommitDetails {
+  id: string;
+  title: string;
+  /** Committer date in strict ISO 8601, the same form CI text files carry. */
+  date: string;
+}
+
+/** Reads id, subject and committer date of `rev` (default HEAD). */
+export async function commitDetails(repo: string, rev = 'HEAD'): Promise<CommitDetails> {
+  const out = await git(repo, ['log', '-1', '--format=%H%x00%s%x00%cI', rev, '--']);
+  const [id = '', title = '', date = ''] = out.replace(/\n$/, '').split('\0');
+  return { id, title, date };
+}

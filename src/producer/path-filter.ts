@@ -1,0 +1,63 @@
+// Include/exclude globs for repository paths, applied in command-line order (last match wins).
+
+/** One `--include` or `--exclude` rule. */
+export interface PathRule {
+  include: boolean;
+  glob: string;
+}
+
+/**
+ * TF-A's scope for churn and complexity: everything except platform ports, but keeping
+ * the Arm platforms and the common platform code.
+ */
+export const TFA_DEFAULT_RULES: readonly PathRule[] = Object.freeze([
+  { include: false, glob: 'plat' },
+  { include: true, glob: 'plat/arm' },
+  { include: true, glob: 'plat/common' },
+]);
+
+function globToRegExp(glob: string): RegExp {
+  const g = glob.replace(/^\.?\/+/, '').replace(/\/+$/, '');
+  let re = '';
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i] ?? '';
+    if (c === '*' && g[i + 1] === '*') {
+      // `**/` may match no directory at all; a bare `**` matches anything.
+      if (g[i + 2] === '/') {
+        re += '(?:.*/)?';
+        i += 2;
+      } else {
+        re += '.*';
+        i += 1;
+      }
+    } else if (c === '*') {
+      re += '[^/]*';
+    } else if (c === '?') {
+      re += '[^/]';
+    } else {
+      re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/**
+ * Builds a predicate from rules. A glob matches a path or any of its parent directories
+ * (`plat` covers `plat/x/y.c`); `*` stays inside one directory, `**` crosses them. When the
+ * first rule is an include, paths start out excluded, otherwise included; each matching rule
+ * then flips the verdict, the last one winning.
+ */
+export function compilePathRules(rules: readonly PathRule[]): (path: string) => boolean {
+  const compiled = rules.map((r) => ({ include: r.include, re: globToRegExp(r.glob) }));
+  const initial = compiled.length === 0 || !compiled[0]?.include;
+  return (path: string) => {
+    const parts = path.split('/');
+    const prefixes: string[] = [];
+    for (let i = 1; i <= parts.length; i++) prefixes.push(parts.slice(0, i).join('/'));
+    let verdict = initial;
+    for (const r of compiled) {
+      if (prefixes.some((p) => r.re.test(p))) verdict = r.include;
+    }
+    return verdict;
+  };
+}

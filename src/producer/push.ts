@@ -1,0 +1,175 @@
+// The HTTP client of `qmb push`: sends payload bytes unchanged, reads the broker's answer.
+import { fetchWithRetry, NetworkError, type RetryOptions } from './retry-fetch.js';
+
+/** Where and how to push. */
+export interface PushOptions extends Omit<RetryOptions, 'label'> {
+  /** Broker base URL, e.g. `http://broker:5000`. */
+  url: string;
+  token: string;
+  /** Talk to the older broker's `POST /` with the `JWT` prefix. */
+  legacy?: boolean;
+  /** Ask the broker to wait this long for delivery (`?wait=`). */
+  waitSeconds?: number;
+  /** Validate only, at `/api/v1/validate`. */
+  dryRun?: boolean;
+}
+
+/** What became of one payload. */
+export type PushOutcome = 'accepted' | 'delivered' | 'valid' | 'pending' | 'rejected' | 'failed';
+
+/** One violation the broker listed. */
+export interface PushErrorDetail {
+  path: string;
+  message: string;
+}
+
+/** The outcome of one push, enough for the summary line and the exit status. */
+export interface PushResult {
+  /** True when the payload got in (delivered, with `--wait`; valid, with `--dry-run`). */
+  ok: boolean;
+  outcome: PushOutcome;
+  status?: number;
+  id?: string;
+  points?: number;
+  code?: string;
+  message?: string;
+  errors: PushErrorDetail[];
+}
+
+/** Joins the base URL and a path, tolerating a trailing slash on the base. */
+export function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + path;
+}
+
+/** Where a push goes, by mode. */
+export function pushTarget(opts: Pick<PushOptions, 'url' | 'legacy' | 'dryRun' | 'waitSeconds'>): string {
+  if (opts.legacy) return joinUrl(opts.url, '/');
+  if (opts.dryRun) return joinUrl(opts.url, '/api/v1/validate');
+  const wait = opts.waitSeconds !== undefined ? `?wait=${encodeURIComponent(String(opts.waitSeconds))}` : '';
+  return joinUrl(opts.url, `/api/v1/metrics${wait}`);
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+interface Body {
+  json?: Record<string, unknown>;
+  text: string;
+}
+
+async function readBody(res: Response): Promise<Body> {
+  const text = await res.text().catch(() => '');
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return { json: parsed as Record<string, unknown>, text };
+  } catch {
+    // Not JSON (a proxy's HTML page, say): the text itself is the message.
+  }
+  return { text };
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+/** Reads the broker's error body (`data`, `code`, `errors`) or the token library's keys (`description`). */
+function errorOf(res: Response, body: Body): Pick<PushResult, 'code' | 'message' | 'errors'> {
+  const j = body.json ?? {};
+  const message = str(j.data) ?? str(j.description) ?? str(j.message) ?? (oneLine(body.text) || res.statusText);
+  const errors: PushErrorDetail[] = [];
+  if (Array.isArray(j.errors)) {
+    for (const e of j.errors as unknown[]) {
+      const rec = (e ?? {}) as Record<string, unknown>;
+      errors.push({ path: str(rec.path) ?? '', message: oneLine(str(rec.message) ?? '') });
+    }
+  }
+  return { code: str(j.code), message: oneLine(message), errors };
+}
+
+function pointsOf(j: Record<string, unknown> | undefined): number | undefined {
+  const p = j?.points;
+  if (typeof p === 'number') return p;
+  if (Array.isArray(p)) return p.length;
+  return undefined;
+}
+
+/**
+ * Pushes one payload. The body goes out byte for byte: the broker reads the lexical form of
+ * numbers (`5` vs `5.0`), which a parse-and-serialise round trip would lose.
+ */
+export async function pushPayload(body: Uint8Array, label: string, opts: PushOptions): Promise<PushResult> {
+  const target = pushTarget(opts);
+  const scheme = opts.legacy ? 'JWT' : 'Bearer';
+  const headers = { Authorization: `${scheme} ${opts.token}`, 'Content-Type': 'application/json' };
+  // With ?wait= the broker holds the answer back; give the request that long on top.
+  const timeoutMs = opts.timeoutMs + (opts.waitSeconds ?? 0) * 1000;
+  // A copy on a plain ArrayBuffer: what fetch's BodyInit type accepts, whatever the caller read.
+  const bytes = new Uint8Array(body);
+  let res: Response;
+  try {
+    res = await fetchWithRetry(target, () => ({ method: 'POST', headers, body: bytes }), { ...opts, timeoutMs, label });
+  } catch (err) {
+    if (err instanceof NetworkError) return { ok: false, outcome: 'failed', message: err.message, errors: [] };
+    throw err;
+  }
+  const parsed = await readBody(res);
+  const id = str(parsed.json?.id) ?? res.headers.get('x-submission-id') ?? undefined;
+  const points = pointsOf(parsed.json);
+  const s = res.status;
+  if (opts.dryRun && s === 200) return { ok: true, outcome: 'valid', status: s, points, errors: [] };
+  if (opts.legacy && s >= 200 && s < 300) return { ok: true, outcome: 'accepted', status: s, id, errors: [] };
+  if (!opts.legacy && !opts.dryRun) {
+    if (s === 201) return { ok: true, outcome: 'delivered', status: s, id, points, errors: [] };
+    if (s === 202) {
+      // Without --wait, journaled is what "accepted" promises; with it, only delivery counts.
+      const waited = opts.waitSeconds !== undefined;
+      return { ok: !waited, outcome: waited ? 'pending' : 'accepted', status: s, id, points, errors: [] };
+    }
+  }
+  if (s >= 200 && s < 300) {
+    return { ok: false, outcome: 'failed', status: s, id, message: `unexpected answer ${s} from ${target}`, errors: [] };
+  }
+  return { ok: false, outcome: 'rejected', status: s, id, ...errorOf(res, parsed) };
+}
+
+/** Formats the summary line of one payload, then one indented line per violation the broker listed. */
+export function formatPushResult(name: string, r: PushResult, waitSeconds?: number): string[] {
+  const id = r.id !== undefined ? ` id=${r.id}` : '';
+  const points = r.points !== undefined ? ` points=${r.points}` : '';
+  switch (r.outcome) {
+    case 'accepted':
+    case 'delivered':
+      return [`${name}: ${r.outcome}${id}${points}`];
+    case 'valid':
+      return [`${name}: valid${points}`];
+    case 'pending':
+      return [`${name}: not delivered within ${waitSeconds ?? 0}s (still pending)${id}${points}`];
+    case 'failed':
+      return [`${name}: failed ${r.message ?? ''}`.trimEnd()];
+    case 'rejected': {
+      const head = [`${name}: rejected ${r.status ?? ''}`, r.code, r.message].filter((x) => x).join(' ');
+      return [head + id, ...r.errors.map((e) => `  ${e.path || '/'}: ${e.message}`)];
+    }
+  }
+}
+
+/** Exchanges a user name and password for a token at the broker's `POST /auth`. */
+export async function fetchToken(url: string, username: string, password: string, opts: Omit<RetryOptions, 'label'>): Promise<string> {
+  const target = joinUrl(url, '/auth');
+  const body = JSON.stringify({ username, password });
+  let res: Response;
+  try {
+    res = await fetchWithRetry(target, () => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body }), {
+      ...opts,
+      label: 'auth',
+    });
+  } catch (err) {
+    throw new Error(`cannot log in at ${target}: ${(err as Error).message}`);
+  }
+  const parsed = await readBody(res);
+  const token = parsed.json?.access_token;
+  if (res.status === 200 && typeof token === 'string' && token !== '') return token;
+  const e = errorOf(res, parsed);
+  throw new Error(`login as ${username} refused: ${res.status} ${e.message ?? ''}`.trimEnd());
+}

@@ -1,0 +1,71 @@
+// One HTTP request, repeated on network errors, 5xx and 429 with backoff (honouring Retry-After).
+import { Backoff, parseRetryAfter, sleep as realSleep, type BackoffOptions } from './backoff.js';
+
+/** Collaborators and limits of {@link fetchWithRetry}. */
+export interface RetryOptions {
+  /** Retries after the first attempt. */
+  retries: number;
+  /** Per-attempt timeout. */
+  timeoutMs: number;
+  backoff?: Partial<BackoffOptions>;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  /** Progress lines (retries), meant for stderr. */
+  log?: (line: string) => void;
+  /** Names the request in progress lines, e.g. the payload file. */
+  label?: string;
+  /** Which statuses to repeat; defaults to {@link isRetryableStatus}. */
+  retryable?: (status: number) => boolean;
+}
+
+/** Statuses worth repeating: the server is overloaded, restarting or asks us to slow down. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+/** A request that never got an answer, after every retry. */
+export class NetworkError extends Error {
+  readonly attempts: number;
+  constructor(message: string, attempts: number) {
+    super(message);
+    this.name = 'NetworkError';
+    this.attempts = attempts;
+  }
+}
+
+function describe(err: unknown): string {
+  const e = err as { message?: string; cause?: { code?: string; message?: string } };
+  const cause = e.cause?.code ?? e.cause?.message;
+  return cause ? `${e.message ?? String(err)} (${cause})` : (e.message ?? String(err));
+}
+
+/**
+ * Sends the request built by `init` (rebuilt per attempt, so bodies are fresh) and returns the
+ * first answer that is not retryable, or the last answer once retries are used up.
+ * Throws {@link NetworkError} when no attempt got an answer.
+ */
+export async function fetchWithRetry(url: string, init: () => RequestInit, opts: RetryOptions): Promise<Response> {
+  const doFetch = opts.fetch ?? fetch;
+  const wait = opts.sleep ?? realSleep;
+  const backoff = new Backoff(opts.backoff);
+  const attempts = Math.max(1, opts.retries + 1);
+  const label = opts.label ? `${opts.label}: ` : '';
+  for (let attempt = 1; ; attempt++) {
+    let reason: string;
+    let retryAfterMs: number | undefined;
+    try {
+      const res = await doFetch(url, { ...init(), signal: AbortSignal.timeout(opts.timeoutMs) });
+      if (!(opts.retryable ?? isRetryableStatus)(res.status) || attempt >= attempts) return res;
+      retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+      reason = `${res.status} ${res.statusText}`.trim();
+      // Drain the body so the connection can be reused.
+      await res.arrayBuffer().catch(() => undefined);
+    } catch (err) {
+      if (attempt >= attempts) throw new NetworkError(`no answer from ${new URL(url).origin} after ${attempt} attempt(s): ${describe(err)}`, attempt);
+      reason = describe(err);
+    }
+    const delay = backoff.delayMs(attempt - 1, retryAfterMs);
+    opts.log?.(`${label}${reason}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${attempts})`);
+    await wait(delay);
+  }
+}
