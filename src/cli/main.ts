@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // The `qmb` command line: one file per verb, all registered here.
 import { Command } from 'commander';
+import { registerDb } from './db.js';
 import { registerProducerCommands } from './producer.js';
+import { registerServe } from './serve.js';
+import { registerSubmissions } from './submissions.js';
+import { registerUsers } from './users.js';
+import { registerValidate } from './validate.js';
 import { registerGrafanaCommands } from './grafana.js';
 import { runCli } from './run.js';
 
@@ -9,6 +14,11 @@ const program = new Command('qmb')
   .description('Quality Metrics Broker: receive, validate and store CI quality metrics')
   .showHelpAfterError();
 
+registerServe(program);
+registerUsers(program);
+registerDb(program);
+registerValidate(program);
+registerSubmissions(program);
 registerProducerCommands(program);
 registerGrafanaCommands(program);
 

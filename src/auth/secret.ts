@@ -1,0 +1,48 @@
+// The JWT signing key: configured, read from a file, or generated once and kept in the data dir.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { ConfigError } from '../errors.js';
+
+const KNOWN_WEAK = new Set(['SECRET_KEY', 'secret', 'changeme', 'change-me', 'password']);
+export const MIN_SECRET_BYTES = 32;
+
+/** Returns why a secret is weak, or undefined. */
+export function weakness(secret: string): string | undefined {
+  if (KNOWN_WEAK.has(secret)) return 'it is a well-known placeholder';
+  if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) return `it is shorter than ${MIN_SECRET_BYTES} bytes`;
+  return undefined;
+}
+
+/** Resolves the signing key once at start-up; refuses weak keys unless allowed. */
+export function resolveSecret(config: Config): { secret: string; source: string } {
+  let secret: string;
+  let source: string;
+  let variable = 'QMB_SECRET_KEY';
+  if (config.secretKey !== undefined) {
+    secret = config.secretKey;
+    source = 'QMB_SECRET_KEY';
+  } else if (config.secretKeyFile !== undefined) {
+    variable = 'QMB_SECRET_KEY_FILE';
+    try {
+      secret = readFileSync(config.secretKeyFile, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new ConfigError(`QMB_SECRET_KEY_FILE: cannot read ${config.secretKeyFile}: ${(err as Error).message}`);
+    }
+    source = config.secretKeyFile;
+  } else {
+    const file = path.join(config.dataDir, 'secret.key');
+    if (!existsSync(file)) {
+      mkdirSync(config.dataDir, { recursive: true });
+      writeFileSync(file, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+    }
+    secret = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    source = file;
+  }
+  const weak = weakness(secret);
+  if (weak && !config.allowWeakSecret) {
+    throw new ConfigError(`${variable}: the secret key is weak (${weak}); use a longer random key, or set QMB_ALLOW_WEAK_SECRET=1 to keep an older broker's key`);
+  }
+  return { secret, source };
+}

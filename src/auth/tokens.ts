@@ -1,0 +1,71 @@
+// JWTs as the older broker issued them: HS256 over {identity, iat, nbf, exp}, key = the secret's UTF-8 text.
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { TokenInvalidError, TokenMissingError } from '../errors.js';
+
+const ALGORITHM = 'HS256';
+const LEEWAY_SECONDS = 10;
+
+export class TokenService {
+  readonly #key: Uint8Array;
+  readonly #ttlSeconds: number;
+
+  constructor(secret: string, ttlSeconds: number) {
+    if (secret.length === 0) throw new RangeError('the signing secret must not be empty');
+    if (!(ttlSeconds > 0)) throw new RangeError('token lifetime must be positive');
+    this.#key = new TextEncoder().encode(secret);
+    this.#ttlSeconds = ttlSeconds;
+  }
+
+  /** Signs a token for a user id. */
+  async issue(identity: number, nowSeconds = Math.floor(Date.now() / 1000)): Promise<string> {
+    return new SignJWT({ identity })
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setIssuedAt(nowSeconds)
+      .setNotBefore(nowSeconds)
+      .setExpirationTime(nowSeconds + Math.round(this.#ttlSeconds))
+      .sign(this.#key);
+  }
+
+  /** Verifies a token (HS256 only, exp required, 10 s leeway) and returns its identity. */
+  async verify(token: string): Promise<number | string> {
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, this.#key, {
+        algorithms: [ALGORITHM],
+        clockTolerance: LEEWAY_SECONDS,
+        requiredClaims: ['exp'],
+      }));
+    } catch (err) {
+      throw new TokenInvalidError(describe(err));
+    }
+    const identity = payload['identity'];
+    if (typeof identity !== 'number' && typeof identity !== 'string') {
+      throw new TokenInvalidError('Token has no identity', 'Invalid JWT');
+    }
+    return identity;
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return 'Signature has expired';
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'Signature verification failed';
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'The specified alg value is not allowed';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    if (err.claim === 'nbf') return 'The token is not yet valid (nbf)';
+    if (err.claim === 'exp') return 'Token has no expiry (exp)';
+    return `Invalid claim ${err.claim}: ${err.reason}`;
+  }
+  if (err instanceof joseErrors.JOSENotSupported) return 'The specified alg value is not allowed';
+  return 'Token is malformed';
+}
+
+/** Reads `Authorization: JWT <token>` or `Bearer <token>` (either case). */
+export function tokenFromHeader(header: string | undefined): string {
+  if (!header) throw new TokenMissingError();
+  const parts = header.trim().split(/\s+/);
+  const scheme = (parts[0] ?? '').toLowerCase();
+  if (scheme !== 'jwt' && scheme !== 'bearer') throw new TokenInvalidError('Unsupported authorization type', 'Invalid JWT header');
+  if (parts.length === 1) throw new TokenInvalidError('Token missing', 'Invalid JWT header');
+  if (parts.length > 2) throw new TokenInvalidError('Token contains spaces', 'Invalid JWT header');
+  return parts[1] as string;
+}

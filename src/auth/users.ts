@@ -1,0 +1,151 @@
+// The users file: ids, names, password hashes and the metrics each user may write.
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../errors.js';
+
+export interface User {
+  id: number;
+  name: string;
+  /** `scrypt$...` hash, never the password. */
+  password: string;
+  /** Glob patterns of metric names (`*`, `tfa_*`). */
+  metrics: string[];
+}
+
+/** Compiles metric globs (`*` any run, `?` one character) into one test. */
+export function metricMatcher(patterns: string[]): (metric: string) => boolean {
+  const regexes = patterns.map(
+    (p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`),
+  );
+  return (metric) => regexes.some((r) => r.test(metric));
+}
+
+function validUser(u: unknown, file: string, index: number): User {
+  const o = u as Partial<User> | null;
+  const where = `${file}: users[${index}]`;
+  if (!o || typeof o !== 'object') throw new ConfigError(`${where} is not an object`);
+  if (!Number.isSafeInteger(o.id)) throw new ConfigError(`${where}.id must be an integer`);
+  if (typeof o.name !== 'string' || o.name === '') throw new ConfigError(`${where}.name must be a non-empty string`);
+  if (typeof o.password !== 'string' || !o.password.startsWith('scrypt$')) {
+    throw new ConfigError(`${where}.password must be a scrypt hash (use qmb users add)`);
+  }
+  if (!Array.isArray(o.metrics) || !o.metrics.every((m) => typeof m === 'string')) {
+    throw new ConfigError(`${where}.metrics must be a list of metric name patterns`);
+  }
+  return { id: o.id as number, name: o.name, password: o.password, metrics: o.metrics };
+}
+
+/**
+ * Reads the users file, and reads it again when it changes on disk, so `qmb users add` takes
+ * effect in a running broker.
+ */
+export class UsersStore {
+  readonly file: string;
+  #users: User[] = [];
+  #mtime = -1;
+  #checkedAt = 0;
+  #matchers = new Map<number, (metric: string) => boolean>();
+
+  constructor(file: string) {
+    this.file = file;
+    this.#reload();
+  }
+
+  #reload(): void {
+    this.#checkedAt = Date.now();
+    if (!existsSync(this.file)) {
+      this.#users = [];
+      this.#mtime = 0;
+      return;
+    }
+    const mtime = statSync(this.file).mtimeMs;
+    if (mtime === this.#mtime) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(this.file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`QMB_USERS_FILE: cannot read ${this.file}: ${(err as Error).message}`);
+    }
+    const list = (parsed as { users?: unknown }).users;
+    if (!Array.isArray(list)) throw new ConfigError(`QMB_USERS_FILE: ${this.file} must hold {"users": [...]}`);
+    const users = list.map((u, i) => validUser(u, this.file, i));
+    const ids = new Set<number>();
+    const names = new Set<string>();
+    for (const u of users) {
+      if (ids.has(u.id)) throw new ConfigError(`QMB_USERS_FILE: user id ${u.id} appears twice in ${this.file}`);
+      if (names.has(u.name)) throw new ConfigError(`QMB_USERS_FILE: user name ${u.name} appears twice in ${this.file}`);
+      ids.add(u.id);
+      names.add(u.name);
+    }
+    this.#users = users;
+    this.#mtime = mtime;
+    this.#matchers.clear();
+  }
+
+  #fresh(): void {
+    if (Date.now() - this.#checkedAt < 1000) return;
+    try {
+      this.#reload();
+    } catch {
+      // A half-written or broken file keeps the users we had; start-up and the CLI report the error.
+    }
+  }
+
+  list(): User[] {
+    this.#fresh();
+    return [...this.#users];
+  }
+
+  byId(id: number): User | undefined {
+    this.#fresh();
+    return this.#users.find((u) => u.id === id);
+  }
+
+  byName(name: string): User | undefined {
+    this.#fresh();
+    return this.#users.find((u) => u.name === name);
+  }
+
+  /** Whether the user may write that metric. */
+  mayWrite(user: User, metric: string): boolean {
+    let match = this.#matchers.get(user.id);
+    if (!match) {
+      match = metricMatcher(user.metrics);
+      this.#matchers.set(user.id, match);
+    }
+    return match(metric);
+  }
+
+  /** Adds or replaces a user (by name) and writes the file atomically with mode 0600. */
+  save(user: User): void {
+    this.#reload();
+    const others = this.#users.filter((u) => u.name !== user.name);
+    const clash = others.find((u) => u.id === user.id);
+    if (clash) throw new ConfigError(`user id ${user.id} already belongs to ${clash.name}`);
+    this.#write([...others, user].sort((a, b) => a.id - b.id));
+  }
+
+  /** Removes a user by name; false when there was none. */
+  remove(name: string): boolean {
+    this.#reload();
+    const rest = this.#users.filter((u) => u.name !== name);
+    if (rest.length === this.#users.length) return false;
+    this.#write(rest);
+    return true;
+  }
+
+  /** The next free id (one more than the highest). */
+  nextId(): number {
+    this.#reload();
+    return this.#users.reduce((max, u) => Math.max(max, u.id), 0) + 1;
+  }
+
+  #write(users: User[]): void {
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify({ users }, null, 2)}\n`, { mode: 0o600 });
+    renameSync(tmp, this.file);
+    this.#mtime = -1;
+    this.#reload();
+  }
+}

@@ -1,0 +1,72 @@
+// Builds the broker's collaborators from the configuration: registry, journal, sink, users, tokens, worker.
+import type { Config } from './config.js';
+import { resolveSecret } from './auth/secret.js';
+import { TokenService } from './auth/tokens.js';
+import { UsersStore } from './auth/users.js';
+import { type Clock, Journal, systemClock } from './journal/journal.js';
+import { DeliveryWorker, type WorkerLogger } from './journal/worker.js';
+import { type MetricRegistry, loadRegistry } from './metrics/registry.js';
+import { EmbeddedSink } from './sinks/embedded.js';
+import { InfluxSink } from './sinks/influx.js';
+import type { Sink } from './sinks/sink.js';
+import { Telemetry } from './telemetry.js';
+
+/** Everything the HTTP app and the CLI verbs work with. */
+export interface BrokerDeps {
+  config: Config;
+  registry: MetricRegistry;
+  journal: Journal;
+  sink: Sink;
+  users: UsersStore;
+  tokens: TokenService;
+  worker: DeliveryWorker;
+  telemetry: Telemetry;
+  clock: Clock;
+}
+
+/** The sink the configuration names: InfluxDB when QMB_INFLUX_URL is set, else the embedded store. */
+export function createSink(config: Config): Sink {
+  if (config.influxUrl) {
+    return new InfluxSink({
+      url: config.influxUrl,
+      username: config.influxUsername,
+      password: config.influxPassword,
+      token: config.influxToken,
+    });
+  }
+  return new EmbeddedSink(config.dataDir);
+}
+
+/** Builds all collaborators; nothing runs until the worker is started. */
+export function createBroker(
+  config: Config,
+  options: { sink?: Sink; clock?: Clock; logger?: WorkerLogger; registry?: MetricRegistry } = {},
+): BrokerDeps {
+  const clock = options.clock ?? systemClock;
+  const registry = options.registry ?? loadRegistry({ extraDir: config.metricsDir });
+  const { secret } = resolveSecret(config);
+  const tokens = new TokenService(secret, config.tokenTtl);
+  const users = new UsersStore(config.usersFile);
+  const journal = new Journal(config.dataDir, clock);
+  const sink = options.sink ?? createSink(config);
+  const telemetry = new Telemetry(journal);
+  const worker = new DeliveryWorker({
+    journal,
+    sink,
+    batchMaxPoints: config.batchMaxPoints,
+    clock,
+    observer: telemetry,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  return { config, registry, journal, sink, users, tokens, worker, telemetry, clock };
+}
+
+/** Stops delivery (after flushing what the sink takes before the deadline) and closes the stores. */
+export async function closeBroker(deps: BrokerDeps, flushDeadlineMs: number): Promise<void> {
+  await deps.worker.flush(flushDeadlineMs);
+  deps.worker.stop();
+  // A write still in flight past the deadline stays pending in the journal and is sent again next start.
+  while (deps.worker.busy && deps.clock.now() < flushDeadlineMs + 1000) await new Promise((r) => setTimeout(r, 10));
+  deps.journal.close();
+  await deps.sink.close();
+}

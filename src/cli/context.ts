@@ -1,0 +1,18 @@
+// Shared set-up of the operator verbs: configuration and the pieces they need, without a server.
+import { loadConfig, type Config } from '../config.js';
+import { UsersStore } from '../auth/users.js';
+
+export function cliConfig(): Config {
+  return loadConfig();
+}
+
+export function cliUsers(config: Config = cliConfig()): UsersStore {
+  return new UsersStore(config.usersFile);
+}
+
+/** Reads all of stdin as text. */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,93 @@
+// The app factory: a Fastify server with every route, not yet listening.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import type { BrokerDeps } from '../broker.js';
+import {
+  BodyTooLargeError,
+  BrokerError,
+  InternalError,
+  InvalidJsonError,
+  NotFoundError,
+  RateLimitedError,
+  UnsupportedMediaTypeError,
+  errorBody,
+} from '../errors.js';
+import { parseLossless } from '../ingest/json.js';
+import { AcceptStamp } from '../ingest/stamp.js';
+import { registerCatalogRoutes } from './catalog-routes.js';
+import { registerIngestRoutes } from './ingest-routes.js';
+import { registerLegacyRoutes } from './legacy-routes.js';
+import { registerOpsRoutes } from './ops-routes.js';
+
+export interface AppOptions {
+  /** A pino logger; none means silent. */
+  logger?: FastifyBaseLogger;
+}
+
+/** Maps any error to the broker's JSON error body and status. */
+function toBrokerError(err: FastifyError | Error, maxBodyBytes: number): BrokerError | undefined {
+  if (err instanceof BrokerError) return err;
+  const code = (err as FastifyError).code;
+  const status = (err as FastifyError).statusCode;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) return new BodyTooLargeError(maxBodyBytes);
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) return new UnsupportedMediaTypeError(undefined);
+  if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new InvalidJsonError('the body is empty');
+  if (code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return new InvalidJsonError('the body does not match Content-Length');
+  if (status === 429) return new RateLimitedError(60, 'requests');
+  return undefined;
+}
+
+/** Builds the HTTP app over the given collaborators. Only main.ts and the CLI listen. */
+export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: config.maxBodyBytes,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseLossless(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  // Anything else is answered 415 by the routes that take a body.
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+
+  await app.register(rateLimit, { global: false });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.telemetry.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    deps.telemetry.requestDuration.observe({ route }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const known = toBrokerError(err as Error, config.maxBodyBytes);
+    const brokerError = known ?? new InternalError();
+    if (!known) request.log.error({ err }, 'unhandled error');
+    const status = request.routeOptions.config?.legacy ? brokerError.legacyStatus : brokerError.status;
+    void reply.code(status).headers(brokerError.headers).send(errorBody(brokerError, status));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const err = new NotFoundError(`route ${request.method} ${request.url.split('?')[0]}`);
+    void reply.code(404).send(errorBody(err));
+  });
+
+  const stamp = new AcceptStamp(deps.clock);
+  registerLegacyRoutes(app, deps, stamp);
+  registerIngestRoutes(app, deps, stamp);
+  registerCatalogRoutes(app, deps);
+  registerOpsRoutes(app, deps);
+  return app;
+}

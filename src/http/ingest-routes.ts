@@ -1,0 +1,149 @@
+// The new write routes: ingest with plain status codes, dry-run validation, submission status.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { BrokerDeps } from '../broker.js';
+import {
+  DatabaseRejectedError,
+  InvalidRequestError,
+  NotFoundError,
+  RateLimitedError,
+  UnsupportedMediaTypeError,
+  errorBody,
+} from '../errors.js';
+import type { LosslessValue } from '../ingest/json.js';
+import type { FieldValue, Point } from '../ingest/points.js';
+import type { AcceptStamp } from '../ingest/stamp.js';
+import type { Submission, SubmissionStatus } from '../journal/journal.js';
+import { journalPayload, prepareFor } from './accept.js';
+import { authenticate } from './auth-hook.js';
+
+const MAX_WAIT_SECONDS = 300;
+
+/** A submission as the API shows it. */
+export function submissionJson(s: Submission): Record<string, unknown> {
+  return {
+    id: s.id,
+    status: s.status,
+    metric: s.metric,
+    api_version: s.apiVersion,
+    database: s.database,
+    points: s.points,
+    attempts: s.attempts,
+    last_error: s.lastError,
+    user_id: s.userId,
+    received_at: new Date(s.receivedAt).toISOString(),
+    delivered_at: s.deliveredAt === null ? null : new Date(s.deliveredAt).toISOString(),
+    updated_at: new Date(s.updatedAt).toISOString(),
+  };
+}
+
+function fieldJson(v: FieldValue): unknown {
+  return v.kind === 'integer' ? (v.value >= BigInt(Number.MIN_SAFE_INTEGER) && v.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v.value) : v.value.toString()) : v.value;
+}
+
+/** A point as /validate shows it: values, their InfluxDB types, time in ns (string) and RFC 3339. */
+export function pointJson(p: Point): Record<string, unknown> {
+  const ms = p.time / 1_000_000n;
+  const inDateRange = ms > -8_640_000_000_000_000n && ms < 8_640_000_000_000_000n;
+  return {
+    measurement: p.measurement,
+    tags: Object.fromEntries(p.tags),
+    fields: Object.fromEntries(p.fields.map(([k, v]) => [k, fieldJson(v)])),
+    field_types: Object.fromEntries(p.fields.map(([k, v]) => [k, v.kind])),
+    time: p.time.toString(),
+    time_rfc3339: inDateRange ? new Date(Number(ms)).toISOString() : null,
+  };
+}
+
+function parseWait(raw: unknown): number {
+  if (raw === undefined) return 0;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > MAX_WAIT_SECONDS) {
+    throw new InvalidRequestError(`wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`, 'wait');
+  }
+  return n;
+}
+
+function requireJson(body: unknown, contentType: string | undefined): asserts body is LosslessValue {
+  if (body === undefined) throw new UnsupportedMediaTypeError(contentType);
+}
+
+const STATUS_CODE: Record<SubmissionStatus, number> = { pending: 202, delivered: 201, rejected: 409 };
+
+function answerSubmission(reply: FastifyReply, s: Submission): FastifyReply {
+  reply.header('X-Submission-Id', String(s.id)).header('Location', `/api/v1/submissions/${s.id}`);
+  const body = submissionJson(s);
+  if (s.status === 'rejected') {
+    const err = new DatabaseRejectedError(s.lastError ?? 'unknown reason');
+    return reply.code(409).send({ ...errorBody(err), ...body });
+  }
+  return reply.code(STATUS_CODE[s.status]).send(body);
+}
+
+export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, stamp: AcceptStamp): void {
+  const onRequest = authenticate(deps.tokens, deps.users);
+  const perClient =
+    deps.config.rateLimit > 0
+      ? {
+          rateLimit: {
+            max: deps.config.rateLimit,
+            timeWindow: 60_000,
+            hook: 'preHandler' as const,
+            keyGenerator: (req: { user?: { id: number }; ip: string }) => (req.user ? `user:${req.user.id}` : req.ip),
+            errorResponseBuilder: (_req: unknown, ctx: { ttl: number }) => new RateLimitedError(Math.max(1, Math.ceil(ctx.ttl / 1000)), 'requests'),
+          },
+        }
+      : {};
+
+  app.post('/api/v1/metrics', { onRequest, config: perClient }, async (request, reply) => {
+    const wait = parseWait((request.query as Record<string, unknown>)['wait']);
+    requireJson(request.body, request.headers['content-type']);
+    const user = request.user!;
+    const prepared = prepareFor(deps, stamp, user, request.body);
+    const id = await journalPayload(deps, user, prepared);
+    const settled = wait > 0 ? await deps.journal.waitSettled(id, wait * 1000) : deps.journal.get(id);
+    return answerSubmission(reply, settled!);
+  });
+
+  app.post('/api/v1/validate', { onRequest }, async (request) => {
+    requireJson(request.body, request.headers['content-type']);
+    const prepared = prepareFor(deps, stamp, request.user!, request.body);
+    return {
+      valid: true,
+      metric: prepared.metric.name,
+      api_version: prepared.version,
+      database: prepared.database,
+      points: prepared.points.map(pointJson),
+      line_protocol: prepared.lines,
+    };
+  });
+
+  app.get('/api/v1/submissions/:id', { onRequest }, async (request) => {
+    const raw = (request.params as { id: string }).id;
+    const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+    const s = Number.isNaN(id) ? undefined : deps.journal.get(id);
+    if (!s) throw new NotFoundError(`submission ${raw}`);
+    return submissionJson(s);
+  });
+
+  app.get('/api/v1/submissions', { onRequest }, async (request) => {
+    const q = request.query as Record<string, string | undefined>;
+    const status = q['status'];
+    if (status !== undefined && !['pending', 'delivered', 'rejected'].includes(status)) {
+      throw new InvalidRequestError('status must be pending, delivered or rejected', 'status');
+    }
+    const limit = q['limit'] === undefined ? 100 : Number(q['limit']);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidRequestError('limit must be 1..1000', 'limit');
+    const before = q['before'] === undefined ? undefined : Number(q['before']);
+    const list = deps.journal.list({ status: status as SubmissionStatus | undefined, limit, beforeId: before });
+    return { submissions: list.map(submissionJson), counts: deps.journal.counts() };
+  });
+
+  app.post('/api/v1/submissions/:id/retry', { onRequest }, async (request) => {
+    const raw = (request.params as { id: string }).id;
+    const id = Number(raw);
+    const s = Number.isInteger(id) ? deps.journal.get(id) : undefined;
+    if (!s) throw new NotFoundError(`submission ${raw}`);
+    if (!deps.journal.retry(id)) throw new InvalidRequestError(`submission ${id} is ${s.status}, only rejected ones can be retried`);
+    return submissionJson(deps.journal.get(id)!);
+  });
+}

@@ -1,0 +1,54 @@
+// The older broker's routes, kept for existing CI scripts: GET /, POST /auth, POST /.
+import type { FastifyInstance } from 'fastify';
+import { verifyPassword } from '../auth/password.js';
+import type { BrokerDeps } from '../broker.js';
+import { InvalidCredentialsError, RateLimitedError, UnsupportedMediaTypeError } from '../errors.js';
+import type { LosslessValue } from '../ingest/json.js';
+import type { AcceptStamp } from '../ingest/stamp.js';
+import { journalPayload, prepareFor } from './accept.js';
+import { authenticate } from './auth-hook.js';
+
+// Verified against when the user does not exist, so both cases take the same time.
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+export function registerLegacyRoutes(app: FastifyInstance, deps: BrokerDeps, stamp: AcceptStamp): void {
+  app.get('/', async () => ({ type: 'INFO', data: 'Quality Metrics' }));
+
+  app.post(
+    '/auth',
+    {
+      config: {
+        rateLimit: {
+          max: deps.config.authRateLimit,
+          timeWindow: 60_000,
+          errorResponseBuilder: (_req, ctx) => new RateLimitedError(Math.max(1, Math.ceil(ctx.ttl / 1000)), 'login attempts'),
+        },
+      },
+    },
+    async (request) => {
+      if (request.body === undefined && request.headers['content-type'] && !request.headers['content-type'].includes('json')) {
+        throw new UnsupportedMediaTypeError(request.headers['content-type']);
+      }
+      const body = request.body as Record<string, LosslessValue> | undefined;
+      const username = body && typeof body === 'object' ? body['username'] : undefined;
+      const password = body && typeof body === 'object' ? body['password'] : undefined;
+      if (typeof username !== 'string' || typeof password !== 'string') throw new InvalidCredentialsError();
+      const user = deps.users.byName(username);
+      const ok = await verifyPassword(password, user?.password ?? DUMMY_HASH);
+      if (!user || !ok) throw new InvalidCredentialsError();
+      return { access_token: await deps.tokens.issue(user.id) };
+    },
+  );
+
+  app.post(
+    '/',
+    { config: { legacy: true }, onRequest: authenticate(deps.tokens, deps.users) },
+    async (request, reply) => {
+      if (request.body === undefined) throw new UnsupportedMediaTypeError(request.headers['content-type']);
+      const user = request.user!;
+      const prepared = prepareFor(deps, stamp, user, request.body as LosslessValue);
+      const id = await journalPayload(deps, user, prepared);
+      return reply.code(204).header('X-Submission-Id', String(id)).send();
+    },
+  );
+}

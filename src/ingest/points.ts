@@ -1,0 +1,145 @@
+// Points as the stores see them, and the checks that keep them representable in line protocol.
+import type { ErrorDetail } from '../errors.js';
+import { JsonNumber, type LosslessValue, describeKind } from './json.js';
+
+export type FieldValue =
+  | { kind: 'integer'; value: bigint }
+  | { kind: 'float'; value: number }
+  | { kind: 'string'; value: string }
+  | { kind: 'boolean'; value: boolean };
+
+export type FieldType = FieldValue['kind'];
+
+/** One point: tags sorted by key, empty tags already dropped, time in nanoseconds. */
+export interface Point {
+  measurement: string;
+  tags: [string, string][];
+  fields: [string, FieldValue][];
+  time: bigint;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+/** InfluxDB 1.x refuses string field values above 64 KiB. */
+export const MAX_STRING_FIELD_BYTES = 65535;
+
+export type NameKind = 'measurement' | 'tag key' | 'tag value' | 'field key';
+
+// Characters each element escapes in line protocol; a backslash right before one of them (or at the
+// end) would be read back as an escape, so such text cannot be stored unchanged.
+const SPECIAL: Record<NameKind, string> = {
+  measurement: ', ',
+  'tag key': ',= ',
+  'tag value': ',= ',
+  'field key': ',= ',
+};
+
+/** Why a name or tag value cannot be written to InfluxDB unchanged, or undefined when it can. */
+export function nameProblem(kind: NameKind, text: string): string | undefined {
+  if (text.length === 0) return `${kind} must not be empty`;
+  if (/[\n\r]/.test(text)) return `${kind} contains a newline, which line protocol cannot carry`;
+  if (text.endsWith('\\')) return `${kind} ends with a backslash, which line protocol cannot carry`;
+  const special = SPECIAL[kind];
+  for (let i = 0; i < text.length - 1; i++) {
+    if (text[i] === '\\' && special.includes(text[i + 1] as string)) {
+      return `${kind} has a backslash before "${text[i + 1]}", which line protocol cannot carry`;
+    }
+  }
+  if (kind === 'measurement' && text.startsWith('#')) return 'measurement must not start with "#" (a comment in line protocol)';
+  if ((kind === 'tag key' || kind === 'field key') && text === 'time') return `"time" cannot be a ${kind} in InfluxDB`;
+  return undefined;
+}
+
+/** Collects problems while converting one payload, each with its JSON Pointer. */
+export class Problems {
+  readonly list: ErrorDetail[] = [];
+  add(path: string, message: string): void {
+    if (this.list.length < 1000) this.list.push({ path, message });
+  }
+  get empty(): boolean {
+    return this.list.length === 0;
+  }
+}
+
+/** Escapes one JSON Pointer segment. */
+export function pointerSegment(key: string | number): string {
+  return String(key).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/**
+ * Turns one JSON field value into a typed field, or records why it cannot be.
+ * The literal decides integer or float unless the metric pins the field's type.
+ */
+export function toFieldValue(value: LosslessValue, pinned: FieldType | undefined, path: string, problems: Problems): FieldValue | undefined {
+  if (value === null) return undefined;
+  if (value instanceof JsonNumber) {
+    const wantInteger = pinned === 'integer' || (pinned === undefined && value.isIntegerLiteral);
+    if (pinned === 'string' || pinned === 'boolean') {
+      problems.add(path, `must be a ${pinned} (pinned type), got a number`);
+      return undefined;
+    }
+    if (wantInteger) {
+      let n: bigint;
+      if (value.isIntegerLiteral) n = BigInt(value.literal);
+      else {
+        const f = value.value;
+        if (!Number.isInteger(f)) {
+          problems.add(path, `${value.literal} is not a whole number; this field is pinned to integer`);
+          return undefined;
+        }
+        n = BigInt(f);
+      }
+      if (n < INT64_MIN || n > INT64_MAX) {
+        problems.add(path, `integer ${value.literal} is outside InfluxDB's 64-bit integer range`);
+        return undefined;
+      }
+      return { kind: 'integer', value: n };
+    }
+    const f = value.value;
+    if (!Number.isFinite(f)) {
+      problems.add(path, `number ${value.literal} is too large for a 64-bit float`);
+      return undefined;
+    }
+    return { kind: 'float', value: f };
+  }
+  if (typeof value === 'string') {
+    if (pinned !== undefined && pinned !== 'string') {
+      problems.add(path, `must be ${pinned === 'boolean' ? 'a boolean' : 'a number'} (pinned type ${pinned}), got a string`);
+      return undefined;
+    }
+    if (Buffer.byteLength(value) > MAX_STRING_FIELD_BYTES) {
+      problems.add(path, `string is longer than InfluxDB's limit of ${MAX_STRING_FIELD_BYTES} bytes`);
+      return undefined;
+    }
+    return { kind: 'string', value };
+  }
+  if (typeof value === 'boolean') {
+    if (pinned !== undefined && pinned !== 'boolean') {
+      problems.add(path, `must be ${pinned === 'string' ? 'a string' : 'a number'} (pinned type ${pinned}), got a boolean`);
+      return undefined;
+    }
+    return { kind: 'boolean', value };
+  }
+  problems.add(path, `field values must be numbers, strings or booleans, got ${describeKind(value)}`);
+  return undefined;
+}
+
+/** Turns one JSON tag value into its stored string (numbers keep their literal). */
+export function toTagValue(value: LosslessValue, path: string, problems: Problems): string | undefined {
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (value instanceof JsonNumber) text = value.literal;
+  else if (typeof value === 'boolean') text = String(value);
+  else if (value === null) return undefined;
+  else {
+    problems.add(path, `tag values must be strings, numbers or booleans, got ${describeKind(value)}`);
+    return undefined;
+  }
+  if (text === '') return undefined;
+  const problem = nameProblem('tag value', text);
+  if (problem) {
+    problems.add(path, problem);
+    return undefined;
+  }
+  return text;
+}

@@ -1,0 +1,84 @@
+// The one path from a parsed body to storable points: envelope, metric, schema, conversion, line protocol.
+import {
+  BodyNotObjectError,
+  EnvelopeError,
+  type ErrorDetail,
+  InvalidPointError,
+  SchemaViolationError,
+  UnknownMetricError,
+  UnsupportedVersionError,
+} from '../errors.js';
+import { CONVERTER_FUNCTIONS } from '../metrics/converters.js';
+import type { MetricDefinition, MetricRegistry } from '../metrics/registry.js';
+import { type LosslessValue, JsonNumber, describeKind, toPlain } from './json.js';
+import { formatPoint } from './line-protocol.js';
+import { type Point, Problems } from './points.js';
+
+/** A payload ready for the journal. */
+export interface PreparedPayload {
+  metric: MetricDefinition;
+  version: string;
+  database: string;
+  points: Point[];
+  /** The points in line protocol, one per line. */
+  lines: string;
+}
+
+/** Reads `metadata.metrics` and `api_version`, reporting every missing part at once. */
+export function readEnvelope(body: LosslessValue): { metric: string; version: string } {
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || body instanceof JsonNumber) {
+    throw new BodyNotObjectError(describeKind(body));
+  }
+  const details: ErrorDetail[] = [];
+  const version = body['api_version'];
+  const metadata = body['metadata'];
+  let metric: LosslessValue | undefined;
+  if (version === undefined) details.push({ path: '/api_version', message: 'required property "api_version" is missing' });
+  else if (typeof version !== 'string') details.push({ path: '/api_version', message: `must be a string, got ${describeKind(version)}` });
+  if (metadata === undefined) details.push({ path: '/metadata', message: 'required property "metadata" is missing' });
+  else if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata) || metadata instanceof JsonNumber) {
+    details.push({ path: '/metadata', message: `must be an object, got ${describeKind(metadata)}` });
+  } else {
+    metric = metadata['metrics'];
+    if (metric === undefined) details.push({ path: '/metadata/metrics', message: 'required property "metrics" is missing' });
+    else if (typeof metric !== 'string') details.push({ path: '/metadata/metrics', message: `must be a string, got ${describeKind(metric)}` });
+  }
+  if (details.length > 0) {
+    throw new EnvelopeError(`envelope incomplete: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+  }
+  return { metric: metric as string, version: version as string };
+}
+
+/** Finds the metric and checks its API version. */
+export function resolveMetric(registry: MetricRegistry, metric: string, version: string): MetricDefinition {
+  const def = registry.get(metric);
+  if (!def) throw new UnknownMetricError(metric);
+  if (!def.versions.includes(version)) throw new UnsupportedVersionError(metric, version, def.versions);
+  return def;
+}
+
+/**
+ * Validates a payload against its metric's schema and converts it to points.
+ * `authorize` runs once the metric is known, before the schema check.
+ * Throws a BrokerError naming every problem; returns the points and their line protocol.
+ */
+export function preparePayload(
+  body: LosslessValue,
+  registry: MetricRegistry,
+  now: bigint,
+  authorize: (metric: MetricDefinition) => void = () => {},
+): PreparedPayload {
+  const envelope = readEnvelope(body);
+  const metric = resolveMetric(registry, envelope.metric, envelope.version);
+  authorize(metric);
+  const violations = metric.validate(envelope.version, toPlain(body));
+  if (violations.length > 0) throw new SchemaViolationError(metric.name, violations);
+  const problems = new Problems();
+  const points = CONVERTER_FUNCTIONS[metric.converter](body as { [key: string]: LosslessValue }, {
+    fieldTypes: metric.fieldTypes,
+    now,
+    problems,
+  });
+  if (!problems.empty) throw new InvalidPointError(problems.list);
+  return { metric, version: envelope.version, database: metric.database, points, lines: points.map(formatPoint).join('\n') };
+}

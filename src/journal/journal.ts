@@ -1,0 +1,348 @@
+// The durable queue: every accepted payload is committed here (SQLite, WAL, full sync) before the 2xx.
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type SubmissionStatus = 'pending' | 'delivered' | 'rejected';
+
+/** What the broker knows about one accepted payload. */
+export interface Submission {
+  id: number;
+  metric: string;
+  apiVersion: string;
+  database: string;
+  userId: number | null;
+  points: number;
+  status: SubmissionStatus;
+  attempts: number;
+  lastError: string | null;
+  receivedAt: number;
+  deliveredAt: number | null;
+  updatedAt: number;
+}
+
+/** A submission with its line protocol, as the delivery worker reads it. */
+export interface PendingEntry {
+  id: number;
+  points: number;
+  lines: string;
+  receivedAt: number;
+}
+
+export interface NewSubmission {
+  metric: string;
+  apiVersion: string;
+  database: string;
+  userId: number | null;
+  points: number;
+  lines: string;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+interface Row {
+  id: number;
+  metric: string;
+  api_version: string;
+  database: string;
+  user_id: number | null;
+  points: number;
+  status: SubmissionStatus;
+  attempts: number;
+  last_error: string | null;
+  received_at: number;
+  delivered_at: number | null;
+  updated_at: number;
+}
+
+const COLUMNS = 'id, metric, api_version, database, user_id, points, status, attempts, last_error, received_at, delivered_at, updated_at';
+
+function fromRow(r: Row): Submission {
+  return {
+    id: r.id,
+    metric: r.metric,
+    apiVersion: r.api_version,
+    database: r.database,
+    userId: r.user_id,
+    points: r.points,
+    status: r.status,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    receivedAt: r.received_at,
+    deliveredAt: r.delivered_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS submissions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  metric TEXT NOT NULL,
+  api_version TEXT NOT NULL,
+  database TEXT NOT NULL,
+  user_id INTEGER,
+  points INTEGER NOT NULL,
+  lines TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'rejected')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  received_at INTEGER NOT NULL,
+  delivered_at INTEGER,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submissions_pending ON submissions (database, id) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS submissions_status ON submissions (status, id);
+`;
+
+interface Waiting {
+  entry: NewSubmission;
+  resolve: (id: number) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * The journal. Appends from one event-loop turn share one transaction (group commit); every
+ * append resolves only after its commit reached the disk. Emits `appended` and `settled`.
+ */
+export class Journal extends EventEmitter {
+  readonly file: string;
+  #db: Database.Database;
+  #clock: Clock;
+  #queue: Waiting[] = [];
+  #scheduled = false;
+  #pendingPoints = 0;
+  #pendingSubmissions = 0;
+  #stmts: Record<string, Database.Statement>;
+
+  constructor(dataDir: string, clock: Clock = systemClock) {
+    super();
+    this.setMaxListeners(0);
+    mkdirSync(dataDir, { recursive: true });
+    this.file = path.join(dataDir, 'journal.sqlite');
+    this.#clock = clock;
+    this.#db = new Database(this.file);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = FULL');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.exec(SCHEMA);
+    this.#stmts = {
+      insert: this.#db.prepare(
+        `INSERT INTO submissions (metric, api_version, database, user_id, points, lines, status, received_at, updated_at)
+         VALUES (@metric, @apiVersion, @database, @userId, @points, @lines, 'pending', @now, @now)`,
+      ),
+      get: this.#db.prepare(`SELECT ${COLUMNS} FROM submissions WHERE id = ?`),
+      pendingDbs: this.#db.prepare(`SELECT DISTINCT database FROM submissions WHERE status = 'pending'`),
+      batch: this.#db.prepare(
+        `SELECT id, points, lines, received_at FROM submissions WHERE status = 'pending' AND database = ? ORDER BY id LIMIT ?`,
+      ),
+      delivered: this.#db.prepare(
+        `UPDATE submissions SET status = 'delivered', attempts = attempts + 1, last_error = NULL, delivered_at = @now, updated_at = @now WHERE id = @id AND status = 'pending'`,
+      ),
+      attempt: this.#db.prepare(`UPDATE submissions SET attempts = attempts + 1, last_error = @error, updated_at = @now WHERE id = @id`),
+      rejected: this.#db.prepare(
+        `UPDATE submissions SET status = 'rejected', attempts = attempts + 1, last_error = @error, updated_at = @now WHERE id = @id AND status = 'pending'`,
+      ),
+      retry: this.#db.prepare(`UPDATE submissions SET status = 'pending', updated_at = @now WHERE id = @id AND status = 'rejected'`),
+      prune: this.#db.prepare(`DELETE FROM submissions WHERE status = 'delivered' AND delivered_at < ?`),
+      depth: this.#db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(points), 0) AS p FROM submissions WHERE status = 'pending'`),
+      counts: this.#db.prepare(`SELECT status, COUNT(*) AS n FROM submissions GROUP BY status`),
+    };
+    this.#recount();
+  }
+
+  #recount(): void {
+    const depth = this.#stmt('depth').get() as { n: number; p: number };
+    this.#pendingSubmissions = depth.n;
+    this.#pendingPoints = depth.p;
+  }
+
+  /**
+   * Re-reads the depth from disk and announces every database with pending work, so changes made
+   * by another process (`qmb submissions retry`) are picked up.
+   */
+  refresh(): void {
+    this.#recount();
+    for (const db of this.pendingDatabases()) this.emit('appended', db);
+  }
+
+  #stmt(name: string): Database.Statement {
+    return this.#stmts[name] as Database.Statement;
+  }
+
+  /** Undelivered points, for back-pressure and /metrics. */
+  get pendingPoints(): number {
+    return this.#pendingPoints;
+  }
+
+  get pendingSubmissions(): number {
+    return this.#pendingSubmissions;
+  }
+
+  /** Commits a submission; resolves with its id once it is on disk. */
+  append(entry: NewSubmission): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ entry, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const batch = this.#queue;
+    this.#queue = [];
+    if (batch.length === 0) return;
+    const now = this.#clock.now();
+    const insert = this.#stmt('insert');
+    let ids: number[];
+    try {
+      ids = this.#db.transaction(() => batch.map((w) => Number(insert.run({ ...w.entry, now }).lastInsertRowid)))();
+    } catch (err) {
+      for (const w of batch) w.reject(err as Error);
+      return;
+    }
+    const databases = new Set<string>();
+    batch.forEach((w, i) => {
+      this.#pendingPoints += w.entry.points;
+      this.#pendingSubmissions++;
+      databases.add(w.entry.database);
+      w.resolve(ids[i] as number);
+    });
+    for (const db of databases) this.emit('appended', db);
+  }
+
+  get(id: number): Submission | undefined {
+    const row = this.#stmt('get').get(id) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** Lists submissions, newest first. */
+  list(options: { status?: SubmissionStatus | undefined; limit?: number; beforeId?: number | undefined } = {}): Submission[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (options.status) {
+      where.push('status = ?');
+      params.push(options.status);
+    }
+    if (options.beforeId !== undefined) {
+      where.push('id < ?');
+      params.push(options.beforeId);
+    }
+    const sql = `SELECT ${COLUMNS} FROM submissions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    params.push(options.limit ?? 100);
+    return (this.#db.prepare(sql).all(...params) as Row[]).map(fromRow);
+  }
+
+  counts(): Record<SubmissionStatus, number> {
+    const out: Record<SubmissionStatus, number> = { pending: 0, delivered: 0, rejected: 0 };
+    for (const r of this.#stmt('counts').all() as { status: SubmissionStatus; n: number }[]) out[r.status] = r.n;
+    return out;
+  }
+
+  /** Databases with undelivered submissions. */
+  pendingDatabases(): string[] {
+    return (this.#stmt('pendingDbs').all() as { database: string }[]).map((r) => r.database);
+  }
+
+  /** The oldest pending submissions of a database, up to about `maxPoints` points (at least one). */
+  nextBatch(database: string, maxPoints: number): PendingEntry[] {
+    const out: PendingEntry[] = [];
+    let points = 0;
+    const rows = this.#stmt('batch').all(database, 1000) as { id: number; points: number; lines: string; received_at: number }[];
+    for (const r of rows) {
+      if (out.length > 0 && points + r.points > maxPoints) break;
+      out.push({ id: r.id, points: r.points, lines: r.lines, receivedAt: r.received_at });
+      points += r.points;
+    }
+    return out;
+  }
+
+  #settle(entries: PendingEntry[], stmt: string, error: string | null): void {
+    const now = this.#clock.now();
+    const s = this.#stmt(stmt);
+    const changed = this.#db.transaction(() => entries.filter((e) => s.run({ id: e.id, now, error }).changes > 0))();
+    for (const e of changed) {
+      this.#pendingPoints -= e.points;
+      this.#pendingSubmissions--;
+    }
+    const status: SubmissionStatus = stmt === 'delivered' ? 'delivered' : 'rejected';
+    for (const e of changed) this.emit('settled', e.id, status);
+  }
+
+  markDelivered(entries: PendingEntry[]): void {
+    this.#settle(entries, 'delivered', null);
+  }
+
+  markRejected(entry: PendingEntry, error: string): void {
+    this.#settle([entry], 'rejected', error);
+  }
+
+  /** Records a failed attempt that will be retried. */
+  markAttempt(entries: PendingEntry[], error: string): void {
+    const now = this.#clock.now();
+    const s = this.#stmt('attempt');
+    this.#db.transaction(() => {
+      for (const e of entries) s.run({ id: e.id, now, error });
+    })();
+  }
+
+  /** Puts a rejected submission back in the queue; false when it is not rejected. */
+  retry(id: number): boolean {
+    const sub = this.get(id);
+    if (!sub || sub.status !== 'rejected') return false;
+    const changed = this.#stmt('retry').run({ id, now: this.#clock.now() }).changes > 0;
+    if (changed) {
+      this.#pendingPoints += sub.points;
+      this.#pendingSubmissions++;
+      this.emit('appended', sub.database);
+    }
+    return changed;
+  }
+
+  /** Deletes delivered submissions older than `retentionMs`; returns how many. */
+  prune(retentionMs: number): number {
+    return this.#stmt('prune').run(this.#clock.now() - retentionMs).changes;
+  }
+
+  /** Resolves when the submission leaves `pending` or the time is up, with its state then. */
+  waitSettled(id: number, timeoutMs: number): Promise<Submission | undefined> {
+    const current = this.get(id);
+    if (!current || current.status !== 'pending' || timeoutMs <= 0) return Promise.resolve(current);
+    return new Promise((resolve) => {
+      const onSettled = (settledId: number): void => {
+        if (settledId !== id) return;
+        finish();
+      };
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.off('settled', onSettled);
+        resolve(this.get(id));
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      this.on('settled', onSettled);
+    });
+  }
+
+  /** Checks that the journal accepts writes (for /readyz). */
+  check(): { ok: boolean; detail: string } {
+    try {
+      this.#db.prepare('BEGIN IMMEDIATE').run();
+      this.#db.prepare('ROLLBACK').run();
+      return { ok: true, detail: `${this.#pendingSubmissions} pending submissions, ${this.#pendingPoints} points` };
+    } catch (err) {
+      return { ok: false, detail: (err as Error).message };
+    }
+  }
+
+  close(): void {
+    if (this.#queue.length > 0) this.#flush();
+    this.#db.close();
+  }
+}

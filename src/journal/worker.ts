@@ -1,0 +1,196 @@
+// Delivers journaled points to the sink: batches per database, in order, with retries and backoff.
+import type { Sink, WriteResult } from '../sinks/sink.js';
+import { Backoff } from './backoff.js';
+import type { Clock, Journal, PendingEntry } from './journal.js';
+import { systemClock } from './journal.js';
+
+export interface DeliveryObserver {
+  delivered(database: string, entries: PendingEntry[], now: number): void;
+  failed(database: string, message: string, willRetry: boolean): void;
+  rejected(database: string, entry: PendingEntry, message: string): void;
+}
+
+export interface WorkerLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface WorkerOptions {
+  journal: Journal;
+  sink: Sink;
+  batchMaxPoints: number;
+  backoff?: Backoff;
+  clock?: Clock;
+  logger?: WorkerLogger;
+  observer?: DeliveryObserver;
+}
+
+interface Lane {
+  busy: boolean;
+  failures: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+const SWEEP_MS = 5000;
+const quiet: WorkerLogger = { info() {}, warn() {} };
+
+/**
+ * One lane per database: at most one write in flight, oldest submissions first, so points reach
+ * each database in the order they were accepted. A failing database waits; the others go on.
+ */
+export class DeliveryWorker {
+  readonly #o: Required<Omit<WorkerOptions, 'observer'>> & { observer: DeliveryObserver | undefined };
+  readonly #lanes = new Map<string, Lane>();
+  #running = false;
+  #sweep: NodeJS.Timeout | undefined;
+  readonly #onAppended = (db: string): void => this.#kick(db);
+
+  constructor(options: WorkerOptions) {
+    if (options.batchMaxPoints < 1) throw new RangeError('batchMaxPoints must be at least 1');
+    this.#o = {
+      backoff: new Backoff(),
+      clock: systemClock,
+      logger: quiet,
+      ...options,
+      observer: options.observer,
+    };
+  }
+
+  /** Starts delivering what the journal holds and whatever it receives from now on. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#o.journal.on('appended', this.#onAppended);
+    for (const db of this.#o.journal.pendingDatabases()) this.#kick(db);
+    // Picks up work another process put back into the journal (an operator's retry).
+    this.#sweep = setInterval(() => this.#o.journal.refresh(), SWEEP_MS);
+    this.#sweep.unref();
+  }
+
+  /** Stops starting new writes; writes in flight finish. */
+  stop(): void {
+    this.#running = false;
+    this.#o.journal.off('appended', this.#onAppended);
+    clearInterval(this.#sweep);
+    for (const lane of this.#lanes.values()) clearTimeout(lane.timer);
+  }
+
+  /** True while any write is in flight. */
+  get busy(): boolean {
+    return [...this.#lanes.values()].some((l) => l.busy);
+  }
+
+  /** Per database: consecutive failures (0 when healthy). */
+  failures(): Record<string, number> {
+    return Object.fromEntries([...this.#lanes].map(([db, l]) => [db, l.failures]));
+  }
+
+  /**
+   * Delivers until nothing is pending or the deadline passes, retrying without backoff waits
+   * longer than the time left. Used on shutdown.
+   */
+  async flush(deadlineMs: number): Promise<void> {
+    while (this.#o.clock.now() < deadlineMs) {
+      const dbs = this.#o.journal.pendingDatabases();
+      if (dbs.length === 0 && !this.busy) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  #lane(db: string): Lane {
+    let lane = this.#lanes.get(db);
+    if (!lane) {
+      lane = { busy: false, failures: 0, timer: undefined };
+      this.#lanes.set(db, lane);
+    }
+    return lane;
+  }
+
+  #kick(db: string): void {
+    const lane = this.#lane(db);
+    if (!this.#running || lane.busy || lane.timer) return;
+    lane.busy = true;
+    this.#deliver(db, lane)
+      .catch((err: Error) => {
+        this.#o.logger.warn({ database: db, err: err.message }, 'delivery failed unexpectedly');
+        this.#scheduleRetry(db, lane, undefined);
+      })
+      .finally(() => {
+        lane.busy = false;
+        if (!lane.timer && this.#o.journal.nextBatch(db, 1).length > 0) this.#kick(db);
+      });
+  }
+
+  #scheduleRetry(db: string, lane: Lane, retryAfterMs: number | undefined): void {
+    lane.failures++;
+    const delay = this.#o.backoff.delay(lane.failures, retryAfterMs);
+    lane.timer = setTimeout(() => {
+      lane.timer = undefined;
+      this.#kick(db);
+    }, delay);
+  }
+
+  async #write(db: string, entries: PendingEntry[]): Promise<WriteResult> {
+    const lines = entries.map((e) => e.lines).join('\n');
+    let result = await this.#o.sink.write(db, lines);
+    if (!result.ok && result.databaseMissing) {
+      this.#o.logger.info({ database: db }, 'creating missing database');
+      try {
+        await this.#o.sink.createDatabase(db);
+      } catch (err) {
+        return { ok: false, retry: true, message: `could not create database ${db}: ${(err as Error).message}` };
+      }
+      result = await this.#o.sink.write(db, lines);
+    }
+    return result;
+  }
+
+  async #deliver(db: string, lane: Lane): Promise<void> {
+    const { journal, observer } = this.#o;
+    const batch = journal.nextBatch(db, this.#o.batchMaxPoints);
+    if (batch.length === 0) return;
+    const result = await this.#write(db, batch);
+    if (result.ok) {
+      journal.markDelivered(batch);
+      lane.failures = 0;
+      observer?.delivered(db, batch, this.#o.clock.now());
+      return;
+    }
+    if (result.retry) {
+      journal.markAttempt(batch, result.message);
+      observer?.failed(db, result.message, true);
+      this.#o.logger.warn({ database: db, submissions: batch.length, err: result.message }, 'delivery failed, will retry');
+      this.#scheduleRetry(db, lane, result.retryAfterMs);
+      return;
+    }
+    // Refused for good. Writes are idempotent (same series and time overwrite), so write the batch's
+    // submissions one by one to find which of them the database refuses.
+    if (batch.length === 1) {
+      this.#reject(db, batch[0] as PendingEntry, result.message);
+      lane.failures = 0;
+      return;
+    }
+    for (const entry of batch) {
+      const one = await this.#write(db, [entry]);
+      if (one.ok) {
+        journal.markDelivered([entry]);
+        observer?.delivered(db, [entry], this.#o.clock.now());
+      } else if (one.retry) {
+        journal.markAttempt([entry], one.message);
+        observer?.failed(db, one.message, true);
+        this.#scheduleRetry(db, lane, one.retryAfterMs);
+        return;
+      } else {
+        this.#reject(db, entry, one.message);
+      }
+    }
+    lane.failures = 0;
+  }
+
+  #reject(db: string, entry: PendingEntry, message: string): void {
+    this.#o.journal.markRejected(entry, message);
+    this.#o.observer?.rejected(db, entry, message);
+    this.#o.observer?.failed(db, message, false);
+    this.#o.logger.warn({ database: db, submission: entry.id, err: message }, 'submission rejected by the database');
+  }
+}

@@ -1,0 +1,147 @@
+// The metrics this broker knows: one folder per metric with its target database and a schema per API version.
+import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ValidateFunction } from 'ajv';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import AjvDraft04Module from 'ajv-draft-04';
+import { ConfigError, type ErrorDetail } from '../errors.js';
+import type { FieldType } from '../ingest/points.js';
+import { toDetails } from './schema-errors.js';
+
+export const CONVERTERS = ['points', 'tfm_image_size'] as const;
+export type ConverterName = (typeof CONVERTERS)[number];
+
+/** One metric: where it goes and what its payloads must look like. */
+export interface MetricDefinition {
+  readonly name: string;
+  readonly database: string;
+  readonly description: string;
+  readonly converter: ConverterName;
+  /** Fields whose type is fixed whatever the literal says. */
+  readonly fieldTypes: Readonly<Record<string, FieldType>>;
+  readonly versions: string[];
+  /** The folder it was loaded from. */
+  readonly source: string;
+  schema(version: string): object | undefined;
+  /** All violations of the schema of that version; [] when the payload is valid. */
+  validate(version: string, payload: unknown): ErrorDetail[];
+}
+
+export interface MetricRegistry {
+  names(): string[];
+  get(name: string): MetricDefinition | undefined;
+  all(): MetricDefinition[];
+  databases(): string[];
+}
+
+/** The metric folder shipped with the package. */
+export const BUILTIN_METRICS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../metrics');
+
+const NAME = /^[A-Za-z0-9_.-]+$/;
+const FIELD_TYPES: readonly string[] = ['integer', 'float', 'string', 'boolean'];
+
+// ESM interop: these packages export their class as `default` under CommonJS.
+const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv }).default;
+const AjvDraft04 = (AjvDraft04Module as unknown as { default: typeof Ajv }).default;
+
+function makeValidators(): { compile(schema: object, where: string): ValidateFunction } {
+  const opts = { allErrors: true, strict: false, allowUnionTypes: true } as const;
+  const draft07 = new Ajv(opts);
+  const draft2020 = new Ajv2020(opts);
+  const draft04 = new AjvDraft04(opts);
+  return {
+    compile(schema, where) {
+      const declared = String((schema as { $schema?: unknown }).$schema ?? '');
+      const ajv = declared.includes('draft-04') ? draft04 : declared.includes('2020-12') ? draft2020 : draft07;
+      try {
+        return ajv.compile(schema);
+      } catch (err) {
+        throw new ConfigError(`${where}: invalid JSON Schema: ${(err as Error).message}`);
+      }
+    },
+  };
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`${file}: ${(err as Error).message}`);
+  }
+}
+
+function loadMetric(dir: string, compiler: ReturnType<typeof makeValidators>): MetricDefinition {
+  const metaFile = path.join(dir, 'metric.json');
+  const meta = readJson(metaFile) as Record<string, unknown>;
+  const name = meta['name'];
+  const database = meta['database'];
+  if (typeof name !== 'string' || !NAME.test(name)) throw new ConfigError(`${metaFile}: "name" must be a metric name (letters, digits, _ . -)`);
+  if (typeof database !== 'string' || !NAME.test(database)) throw new ConfigError(`${metaFile}: "database" must be a database name (letters, digits, _ . -)`);
+  const converter = (meta['converter'] ?? 'points') as ConverterName;
+  if (!CONVERTERS.includes(converter)) throw new ConfigError(`${metaFile}: "converter" must be one of ${CONVERTERS.join(', ')}`);
+  const fieldTypes = (meta['fieldTypes'] ?? {}) as Record<string, FieldType>;
+  for (const [field, type] of Object.entries(fieldTypes)) {
+    if (!FIELD_TYPES.includes(type)) throw new ConfigError(`${metaFile}: fieldTypes.${field} must be one of ${FIELD_TYPES.join(', ')}`);
+  }
+  const schemas = new Map<string, object>();
+  const validators = new Map<string, ValidateFunction>();
+  for (const file of readdirSync(dir).sort()) {
+    const m = /^schema-(.+)\.json$/.exec(file);
+    if (!m) continue;
+    const version = m[1] as string;
+    const schema = readJson(path.join(dir, file)) as object;
+    schemas.set(version, schema);
+    validators.set(version, compiler.compile(schema, path.join(dir, file)));
+  }
+  if (schemas.size === 0) throw new ConfigError(`${dir}: no schema-<version>.json file`);
+  return Object.freeze({
+    name,
+    database,
+    description: typeof meta['description'] === 'string' ? meta['description'] : '',
+    converter,
+    fieldTypes: Object.freeze({ ...fieldTypes }),
+    versions: [...schemas.keys()],
+    source: dir,
+    schema: (version: string) => schemas.get(version),
+    validate(version: string, payload: unknown): ErrorDetail[] {
+      const validate = validators.get(version);
+      if (!validate) return [{ path: '/api_version', message: `unsupported version ${version}` }];
+      return validate(payload) ? [] : toDetails(validate.errors, payload);
+    },
+  });
+}
+
+function metricDirs(root: string): string[] {
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new ConfigError(`QMB_METRICS_DIR: ${root} is not a folder`);
+  return readdirSync(root)
+    .sort()
+    .map((d) => path.join(root, d))
+    .filter((d) => existsSync(path.join(d, 'metric.json')));
+}
+
+/**
+ * Loads and compiles every metric definition once. Metrics in `extraDir` are added to the built-in
+ * ones; one with a built-in's name replaces it.
+ */
+export function loadRegistry(options: { builtinDir?: string; extraDir?: string | undefined } = {}): MetricRegistry {
+  const compiler = makeValidators();
+  const byName = new Map<string, MetricDefinition>();
+  for (const root of [options.builtinDir ?? BUILTIN_METRICS_DIR, options.extraDir]) {
+    if (!root) continue;
+    const seenHere = new Set<string>();
+    for (const dir of metricDirs(root)) {
+      const def = loadMetric(dir, compiler);
+      if (seenHere.has(def.name)) throw new ConfigError(`${dir}: metric "${def.name}" is defined twice in ${root}`);
+      seenHere.add(def.name);
+      byName.set(def.name, def);
+    }
+  }
+  const sorted = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return Object.freeze({
+    names: () => sorted.map((d) => d.name),
+    get: (name: string) => byName.get(name),
+    all: () => sorted,
+    databases: () => [...new Set(sorted.map((d) => d.database))].sort(),
+  });
+}

@@ -1,0 +1,62 @@
+// Turns Ajv's errors into one message per violation, each located by a JSON Pointer.
+import type { ErrorObject } from 'ajv';
+import type { ErrorDetail } from '../errors.js';
+import { pointerSegment } from '../ingest/points.js';
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+/** Reads the value at a JSON Pointer, for "got ..." in messages. */
+function at(root: unknown, pointer: string): unknown {
+  let cur: unknown = root;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+function one(e: ErrorObject, payload: unknown): ErrorDetail {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return { path: `${e.instancePath}/${pointerSegment(String(p['missingProperty']))}`, message: `required property "${String(p['missingProperty'])}" is missing` };
+    case 'additionalProperties': {
+      const key = String(p['additionalProperty']);
+      const props = (e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+      const allowed = props ? ` (allowed: ${Object.keys(props).join(', ')})` : '';
+      return { path: `${e.instancePath}/${pointerSegment(key)}`, message: `property "${key}" is not allowed here${allowed}` };
+    }
+    case 'type':
+      return { path: e.instancePath, message: `must be ${String(p['type']).replace(/,/g, ' or ')}, got ${kindOf(at(payload, e.instancePath))}` };
+    case 'const':
+      return { path: e.instancePath, message: `must be ${JSON.stringify(p['allowedValue'])}, got ${JSON.stringify(at(payload, e.instancePath))}` };
+    case 'enum':
+      return { path: e.instancePath, message: `must be one of ${(p['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'propertyNames':
+      return { path: `${e.instancePath}/${pointerSegment(String(p['propertyName']))}`, message: `property name "${String(p['propertyName'])}" is not allowed here` };
+    default:
+      return { path: e.instancePath, message: e.message ?? `fails "${e.keyword}"` };
+  }
+}
+
+/** Maps Ajv errors to details, dropping duplicates and the pattern errors that propertyNames repeats. */
+export function toDetails(errors: ErrorObject[] | null | undefined, payload: unknown): ErrorDetail[] {
+  const out: ErrorDetail[] = [];
+  const seen = new Set<string>();
+  for (const e of errors ?? []) {
+    if (e.propertyName !== undefined && e.keyword !== 'propertyNames') continue;
+    const d = one(e, payload);
+    const key = `${d.path}\u0000${d.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(d);
+    }
+  }
+  return out;
+}

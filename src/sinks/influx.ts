@@ -1,0 +1,116 @@
+// InfluxDB sink: the 1.x `/write` and `/query` HTTP API (also served by 2.x/3.x compatibility layers).
+import { parseRetryAfter } from '../journal/backoff.js';
+import type { Health, Sink, WriteResult } from './sink.js';
+
+export interface InfluxOptions {
+  url: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  token?: string | undefined;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** Pulls InfluxDB's `{"error": "..."}` message out of a response body. */
+function messageOf(status: number, body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: unknown; message?: unknown };
+    const msg = parsed.error ?? parsed.message;
+    if (typeof msg === 'string') return msg;
+  } catch {
+    // not JSON: use the text
+  }
+  return body.trim().slice(0, 500) || `HTTP ${status}`;
+}
+
+export class InfluxSink implements Sink {
+  readonly kind = 'influxdb' as const;
+  readonly url: string;
+  readonly #headers: Record<string, string>;
+  readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: InfluxOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#fetch = options.fetch ?? fetch;
+    this.#headers = {};
+    if (options.token) this.#headers['Authorization'] = `Token ${options.token}`;
+    else if (options.username) {
+      this.#headers['Authorization'] = `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
+    }
+  }
+
+  async #request(pathAndQuery: string, init: RequestInit): Promise<Response> {
+    return this.#fetch(`${this.url}${pathAndQuery}`, {
+      ...init,
+      headers: { ...this.#headers, ...(init.headers as Record<string, string> | undefined) },
+      signal: AbortSignal.timeout(this.#timeoutMs),
+    });
+  }
+
+  async write(database: string, lines: string): Promise<WriteResult> {
+    let res: Response;
+    try {
+      res = await this.#request(`/write?db=${encodeURIComponent(database)}&precision=ns`, {
+        method: 'POST',
+        body: lines,
+        headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      return { ok: false, retry: true, message: `InfluxDB unreachable: ${cause?.code ?? cause?.message ?? (err as Error).message}` };
+    }
+    if (res.status >= 200 && res.status < 300) {
+      await res.arrayBuffer();
+      return { ok: true };
+    }
+    const message = messageOf(res.status, await res.text());
+    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+    if (res.status === 404 && /not found/i.test(message)) {
+      return { ok: false, retry: true, databaseMissing: true, status: res.status, message };
+    }
+    const retry = res.status >= 500 || res.status === 429 || res.status === 408;
+    return { ok: false, retry, status: res.status, message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+  }
+
+  /** Runs one InfluxQL statement; throws with InfluxDB's message on failure. */
+  async query(q: string, database?: string, method: 'GET' | 'POST' = 'POST'): Promise<unknown> {
+    const params = new URLSearchParams({ q, epoch: 'ns' });
+    if (database) params.set('db', database);
+    const res =
+      method === 'GET'
+        ? await this.#request(`/query?${params}`, { method: 'GET' })
+        : await this.#request('/query', {
+            method: 'POST',
+            body: params.toString(),
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`InfluxDB ${res.status}: ${messageOf(res.status, text)}`);
+    const parsed = JSON.parse(text) as { results?: { error?: string }[] };
+    const error = parsed.results?.find((r) => r.error)?.error;
+    if (error) throw new Error(`InfluxDB: ${error}`);
+    return parsed;
+  }
+
+  async createDatabase(database: string): Promise<void> {
+    await this.query(`CREATE DATABASE "${database.replace(/["\\]/g, (c) => `\\${c}`)}"`);
+  }
+
+  async ping(): Promise<Health> {
+    try {
+      const res = await this.#request('/ping', { method: 'GET' });
+      await res.arrayBuffer();
+      const version = res.headers.get('x-influxdb-version');
+      return res.status === 204 || res.ok
+        ? { ok: true, detail: `InfluxDB ${version ?? ''} at ${this.url}`.replace('  ', ' ') }
+        : { ok: false, detail: `InfluxDB at ${this.url} answered ${res.status}` };
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause;
+      return { ok: false, detail: `InfluxDB at ${this.url} unreachable: ${cause?.code ?? (err as Error).message}` };
+    }
+  }
+
+  async close(): Promise<void> {}
+}
