@@ -1,0 +1,75 @@
+// deploy/Dockerfile: multi-stage on a pinned Node 20 image, non-root, health check, volume, port.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const text = readFileSync(path.join(root, 'deploy', 'Dockerfile'), 'utf8');
+
+/** Instructions with line continuations joined, comments dropped. */
+const instructions = text
+  .replace(/\\\n/g, ' ')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'))
+  .map((l) => {
+    const i = l.indexOf(' ');
+    return { op: l.slice(0, i).toUpperCase(), args: l.slice(i + 1).trim() };
+  });
+
+const args = new Map<string, string>();
+for (const { op, args: a } of instructions) {
+  const m = op === 'ARG' ? /^(\w+)=(\S+)$/.exec(a) : null;
+  if (m) args.set(m[1] ?? '', m[2] ?? '');
+}
+const stages = instructions.filter((i) => i.op === 'FROM');
+const finalStage = instructions.slice(instructions.lastIndexOf(stages[stages.length - 1]!));
+
+test('multi-stage build on a pinned official Node 20 image', () => {
+  assert.ok(stages.length >= 2, 'at least a build and a runtime stage');
+  for (const s of stages) {
+    const image = (s.args.split(/\s+/)[0] ?? '').replace(/^\$\{(\w+)\}$/, (_, n: string) => args.get(n) ?? '');
+    assert.match(image, /^node:20\.\d+\.\d+-[a-z-]+$/, `FROM ${s.args}: not a pinned node:20 tag`);
+  }
+});
+
+test('the runtime stage holds production dependencies only and the runtime files', () => {
+  assert.match(text, /npm prune --omit=dev|npm ci --omit=dev/);
+  const copies = finalStage.filter((i) => i.op === 'COPY').map((i) => i.args);
+  for (const needed of ['/app/dist/src', '/app/node_modules', '/app/metrics', '/app/public', '/app/package.json']) {
+    assert.ok(copies.some((c) => c.includes(needed)), `runtime stage does not copy ${needed}`);
+  }
+  assert.ok(!copies.some((c) => /\/app\/(src|test)\b/.test(c)), 'no sources in the runtime stage');
+});
+
+test('runs as a non-root user, listens on 0.0.0.0:5000, keeps data in a volume', () => {
+  const user = finalStage.filter((i) => i.op === 'USER').pop();
+  assert.ok(user && !['root', '0'].includes(user.args), 'USER is not root');
+  const env = finalStage.filter((i) => i.op === 'ENV').map((i) => i.args).join(' ');
+  assert.match(env, /QMB_HOST=0\.0\.0\.0/);
+  assert.match(env, /QMB_PORT=5000/);
+  assert.match(env, /QMB_DATA_DIR=\/data/);
+  assert.ok(finalStage.some((i) => i.op === 'VOLUME' && i.args.includes('/data')));
+  assert.ok(finalStage.some((i) => i.op === 'EXPOSE' && i.args === '5000'));
+  const cmd = finalStage.filter((i) => i.op === 'CMD').pop();
+  assert.deepEqual(JSON.parse(cmd?.args ?? '[]'), ['node', 'dist/src/cli/main.js', 'serve']);
+});
+
+test('HEALTHCHECK asks the liveness route /healthz', () => {
+  const hc = finalStage.find((i) => i.op === 'HEALTHCHECK');
+  assert.ok(hc);
+  assert.equal(healthcheckPath(text), '/healthz');
+});
+
+test('the build context leaves out local state and secrets', () => {
+  const ignore = readFileSync(path.join(root, 'deploy', 'Dockerfile.dockerignore'), 'utf8').split('\n');
+  for (const entry of ['node_modules', 'dist', 'data', '.env', '.git']) assert.ok(ignore.includes(entry), `${entry} not ignored`);
+});
+
+/** The route the HEALTHCHECK fetches. */
+function healthcheckPath(dockerfile: string): string | undefined {
+  const line = dockerfile.replace(/\\\n/g, ' ').split('\n').find((l) => l.startsWith('HEALTHCHECK'));
+  return /'(\/[a-z]+)'/.exec(line ?? '')?.[1];
+}
