@@ -18,7 +18,9 @@ export function defectsDashboard(): JsonObject {
       height: 8,
       queries: [
         {
-          query: 'SELECT last("Number_of_Defects") FROM "TFA_Defects_Tracking" WHERE $timeFilter GROUP BY time(1w) fill(none)',
+          // Producers write the status in either case ("Open", "open").
+          query:
+            'SELECT last("Number_of_Defects") FROM "TFA_Defects_Tracking" WHERE "Issue_Status" =~ /(?i)^open$/ AND $timeFilter GROUP BY time(1w) fill(none)',
           alias: 'Open defects',
         },
       ],

@@ -44,7 +44,7 @@ const HEADLINES: Headline[] = [
   {
     title: 'TF-A open defects',
     database: 'TFA_Defects',
-    query: 'SELECT "Number_of_Defects" FROM "TFA_Defects_Tracking" WHERE $timeFilter',
+    query: 'SELECT "Number_of_Defects" FROM "TFA_Defects_Tracking" WHERE "Issue_Status" =~ /(?i)^open$/ AND $timeFilter',
     arrival: 'Issue_Status',
     from: '/.*/',
   },

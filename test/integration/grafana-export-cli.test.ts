@@ -1,0 +1,61 @@
+// `qmb grafana export DIR` as operators run it: writes the files of deploy/grafana for the default
+// URL, points the data sources at another URL on request, and fails with one line on a bad URL.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const cli = path.join(root, 'dist', 'src', 'cli', 'main.js');
+
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    return statSync(p).isDirectory() ? filesUnder(p, `${prefix}${name}/`) : [`${prefix}${name}`];
+  });
+}
+
+function qmb(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('QMB_')));
+  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env });
+}
+
+test('qmb grafana export writes exactly deploy/grafana for the default URL', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'qmb-grafana-export-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const r = qmb(['grafana', 'export', dir]);
+  assert.equal(r.status, 0, r.stderr);
+  const expected = path.join(root, 'deploy', 'grafana');
+  const files = filesUnder(dir).sort();
+  assert.deepEqual(files, filesUnder(expected).sort());
+  for (const f of files) {
+    assert.equal(readFileSync(path.join(dir, f), 'utf8'), readFileSync(path.join(expected, f), 'utf8'), `${f}: run "qmb grafana export deploy/grafana"`);
+  }
+});
+
+test('--influx-url and --dashboards-path change the data sources and the provider only', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'qmb-grafana-export-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const r = qmb(['grafana', 'export', dir, '--influx-url', 'http://10.1.2.3:8086', '--dashboards-path', '/var/lib/grafana/qm']);
+  assert.equal(r.status, 0, r.stderr);
+  const ds = readFileSync(path.join(dir, 'provisioning/datasources/quality-metrics.yaml'), 'utf8');
+  assert.equal(ds.match(/url: "http:\/\/10\.1\.2\.3:8086"/g)?.length, 10);
+  assert.ok(!ds.includes('influxdb:8086'));
+  assert.match(readFileSync(path.join(dir, 'provisioning/dashboards/quality-metrics.yaml'), 'utf8'), /path: "\/var\/lib\/grafana\/qm"/);
+});
+
+test('a bad URL fails with one line and status 1', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'qmb-grafana-export-'));
+  try {
+    const r = qmb(['grafana', 'export', dir, '--influx-url', 'influxdb:8086']);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.match(r.stderr, /--influx-url/);
+    assert.deepEqual(readdirSync(dir), [], 'nothing written');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
