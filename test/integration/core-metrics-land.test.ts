@@ -1,0 +1,228 @@
+// Every built-in metric's valid fixtures land in the right InfluxDB database and measurement, with
+// the right tags, field values and field types (integer for `5`, float for `5.0`).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { LosslessNumber } from 'lossless-json';
+import { type InProcessBroker, startBrokerInProcess } from '../helpers/broker.js';
+import { type Influx, startInflux } from '../helpers/influxd.js';
+import {
+  type FixtureTable,
+  type Json,
+  call,
+  expectedFieldJson,
+  expectedFieldType,
+  expectedTagValue,
+  expectedTimeNs,
+  ident,
+  loadFixtures,
+  whereClause,
+} from './core-support.js';
+
+/** The target databases of metrics.md. */
+const DATABASES: Record<string, string> = {
+  tfa_code_churn: 'TFA_CodeChurn',
+  tfa_complexity_stats: 'TFA_Complexity',
+  tfa_complexity_tracking: 'TFA_Complexity',
+  tfa_defects_stats: 'TFA_Defects',
+  tfa_defects_tracking: 'TFA_Defects',
+  tfa_rtinstr: 'TFA_RTINSTR',
+  tfa_image_size: 'TFA_ImageSize',
+  tfa_misra_defects: 'TFA_MisraDefects',
+  tfm_code_churn: 'TFM_CodeChurn',
+  tfm_complexity_stats: 'TFM_Complexity',
+  tfm_defects_stats: 'TFM_Defects',
+  tfm_image_size: 'TFM_ImageSize',
+};
+
+interface ExpectedPoint {
+  metric: string;
+  database: string;
+  measurement: string;
+  tags: Record<string, string>;
+  fields: Record<string, Json>;
+  /** Known time, or the acceptance window for stamped items. */
+  time: bigint | { from: bigint; to: bigint };
+}
+
+const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
+
+type Obj = { [key: string]: Json };
+
+/** The points metrics.md says a payload becomes, computed without the broker's code. */
+function expectedPoints(metric: string, payload: Obj, window: { from: bigint; to: bigint }): ExpectedPoint[] {
+  const database = DATABASES[metric]!;
+  if (metric === 'tfm_image_size') {
+    const meta = payload['metadata'] as Obj;
+    const git = meta['git_info'] as Obj;
+    const build = meta['build_info'] as Obj;
+    const tags: Record<string, string> = {
+      DataProducer: String(meta['data_producer']),
+      CommitTitle: String(git['commit_title']),
+      CommitID: String(git['commit_id']),
+      CommitURL: String(git['commit_url']),
+      Branch: String(git['branch']),
+      BuildType: String(build['build_type']),
+      CmakeConfig: String(build['cmake_config']),
+      Compiler: String(build['compiler']),
+      Target: String(build['target']),
+    };
+    if (git['gerrit_id'] !== undefined) tags['GerritID'] = String(git['gerrit_id']);
+    const fields: Record<string, Json> = {};
+    for (const item of payload['data'] as Obj[]) {
+      const file = String(item['file']);
+      const base = file.includes('.') ? file.slice(0, file.lastIndexOf('.')) : file;
+      fields[`${base}_b`] = item['bss']!;
+      fields[`${base}_d`] = item['data']!;
+      fields[`${base}_t`] = item['text']!;
+    }
+    return [{ metric, database, measurement: 'TFM_ImageSize_Statistics', tags, fields, time: expectedTimeNs(git['commit_time']!) }];
+  }
+  return (payload['data'] as Obj[]).map((item) => {
+    const tags: Record<string, string> = {};
+    for (const [k, v] of Object.entries((item['tags'] ?? {}) as Obj)) if (v !== '' && v !== null) tags[k] = expectedTagValue(v);
+    const fields: Record<string, Json> = {};
+    for (const [k, v] of Object.entries(item['fields'] as Obj)) if (v !== null) fields[k] = v;
+    return {
+      metric,
+      database,
+      measurement: String(item['measurement']),
+      tags,
+      fields,
+      time: item['time'] === undefined ? window : expectedTimeNs(item['time']),
+    };
+  });
+}
+
+const seriesKey = (p: ExpectedPoint): string =>
+  JSON.stringify([p.database, p.measurement, Object.entries(p.tags).sort(), typeof p.time === 'bigint' ? String(p.time) : 'stamped:' + JSON.stringify(p.fields)]);
+
+describe('every built-in metric lands in InfluxDB', { timeout: 120_000 }, () => {
+  let influx: Influx;
+  let broker: InProcessBroker;
+  const tables: FixtureTable[] = loadFixtures();
+  /** The final state InfluxDB should hold: later points of one series and time overwrite fields. */
+  const expected = new Map<string, ExpectedPoint>();
+
+  before(async () => {
+    influx = await startInflux();
+    broker = await startBrokerInProcess({ QMB_INFLUX_URL: influx.url });
+  });
+
+  after(async () => {
+    await broker?.close();
+    await influx?.stop();
+  });
+
+  it('has a fixture table for all 12 built-in metrics', () => {
+    assert.deepEqual(tables.map((t) => t.metric).sort(), Object.keys(DATABASES).sort());
+    for (const t of tables) assert.ok(t.valid.length > 0, `${t.metric} has valid fixtures`);
+  });
+
+  it('accepts every valid fixture and delivers it (201 with ?wait=)', async () => {
+    for (const table of tables) {
+      for (const c of table.valid) {
+        const from = nowNs();
+        const res = await call(broker.app, 'POST', '/api/v1/metrics?wait=15', { token: broker.token('ci'), body: c.text });
+        const to = nowNs();
+        assert.equal(res.status, 201, `${table.metric} / ${c.name}: ${res.body}`);
+        assert.equal(res.json.status, 'delivered');
+        assert.equal(res.json.database, DATABASES[table.metric], `${table.metric} goes to ${DATABASES[table.metric]}`);
+        assert.equal(res.headers['x-submission-id'], String(res.json.id));
+        const points = expectedPoints(table.metric, c.payload, { from, to });
+        assert.equal(res.json.points, points.length, `${table.metric} / ${c.name}: point count`);
+        for (const p of points) {
+          const key = seriesKey(p);
+          const earlier = expected.get(key);
+          expected.set(key, earlier ? { ...p, fields: { ...earlier.fields, ...p.fields } } : p);
+        }
+      }
+    }
+  });
+
+  for (const table of loadFixtures()) {
+    it(`${table.metric}: points, tags, field values and field types as sent`, async () => {
+      const mine = [...expected.values()].filter((p) => p.metric === table.metric);
+      assert.ok(mine.length > 0);
+      for (const p of mine) {
+        const exact = typeof p.time === 'bigint' ? p.time : undefined;
+        const rows = await influx.rows(p.database, `SELECT * FROM ${ident(p.measurement)}${whereClause(p.tags, exact)}`);
+        assert.equal(rows.length, 1, `${table.metric}: one point in ${p.database}.${p.measurement} for ${JSON.stringify(p.tags)} at ${p.time}; got ${JSON.stringify(rows)}`);
+        const row = rows[0]!;
+        if (typeof p.time !== 'bigint') {
+          const t = expectedTimeNs(String(row['time']));
+          assert.ok(t >= p.time.from && t <= p.time.to + 1000n, `${table.metric}: stamped time ${row['time']} is the acceptance time`);
+        }
+        for (const [k, v] of Object.entries(p.fields)) {
+          assert.deepEqual(row[k], expectedFieldJson(v), `${table.metric}: field ${k} of ${JSON.stringify(p.tags)}`);
+        }
+        for (const [k, v] of Object.entries(p.tags)) assert.equal(row[k], v, `${table.metric}: tag ${k}`);
+      }
+    });
+  }
+
+  it('each measurement holds exactly the expected points, tag keys and field types', async () => {
+    const byMeasurement = new Map<string, ExpectedPoint[]>();
+    for (const p of expected.values()) {
+      const k = `${p.database}\u0000${p.measurement}`;
+      byMeasurement.set(k, [...(byMeasurement.get(k) ?? []), p]);
+    }
+    for (const [k, points] of byMeasurement) {
+      const [db, measurement] = k.split('\u0000') as [string, string];
+      const all = await influx.rows(db, `SELECT * FROM ${ident(measurement)}`);
+      assert.equal(all.length, points.length, `${db}.${measurement}: point count`);
+
+      const tagKeys = (await influx.rows(db, `SHOW TAG KEYS FROM ${ident(measurement)}`)).map((r) => r['tagKey']).sort();
+      const wantTagKeys = [...new Set(points.flatMap((p) => Object.keys(p.tags)))].sort();
+      assert.deepEqual(tagKeys, wantTagKeys, `${db}.${measurement}: tag keys`);
+
+      const types = new Map<string, Set<string>>();
+      for (const r of await influx.rows(db, `SHOW FIELD KEYS FROM ${ident(measurement)}`)) {
+        const f = String(r['fieldKey']);
+        types.set(f, (types.get(f) ?? new Set()).add(String(r['fieldType'])));
+      }
+      const want = new Map<string, Set<string>>();
+      for (const p of points) {
+        for (const [f, v] of Object.entries(p.fields)) want.set(f, (want.get(f) ?? new Set()).add(expectedFieldType(v)));
+      }
+      assert.deepEqual([...types.keys()].sort(), [...want.keys()].sort(), `${db}.${measurement}: field keys`);
+      for (const [f, set] of want) {
+        assert.deepEqual([...types.get(f)!].sort(), [...set].sort(), `${db}.${measurement}: type of field ${f}`);
+      }
+    }
+  });
+
+  it('tfm_image_size is one point in TFM_ImageSize/TFM_ImageSize_Statistics with converted fields and tags', async () => {
+    const rows = await influx.rows('TFM_ImageSize', `SELECT * FROM "TFM_ImageSize_Statistics" WHERE "CommitID" = '7fd9d1a4e2'`);
+    assert.equal(rows.length, 1);
+    const row = rows[0]!;
+    assert.equal(row['time'], '2021-03-02T10:11:12Z');
+    assert.equal(row['bl2_b'], 38612);
+    assert.equal(row['bl2_d'], 616);
+    assert.equal(row['bl2_t'], 41840);
+    assert.equal(row['tfm_s_t'], 124556);
+    assert.equal(row['tfm_ns_b'], 21576);
+    assert.equal(row['DataProducer'], 'tf-m-ci');
+    assert.equal(row['GerritID'], '8754');
+    assert.equal(row['BuildType'], 'Release');
+    assert.equal(row['CmakeConfig'], 'ConfigDefault');
+    assert.equal(row['Compiler'], 'GNUARM');
+    assert.equal(row['Target'], 'AN521');
+    assert.equal(row['Branch'], 'master');
+    assert.equal(row['CommitTitle'], 'Build: Fix linker script for isolation level 2');
+    assert.equal(row['CommitURL'], 'https://review.trustedfirmware.org/c/TF-M/trusted-firmware-m/+/8754');
+    const fieldTypes = await influx.rows('TFM_ImageSize', 'SHOW FIELD KEYS FROM "TFM_ImageSize_Statistics"');
+    assert.ok(fieldTypes.length > 0);
+    for (const r of fieldTypes) assert.equal(r['fieldType'], 'integer', `field ${r['fieldKey']}`);
+    // the second fixture has no gerrit_id: no GerritID tag on that point
+    const other = await influx.rows('TFM_ImageSize', `SELECT * FROM "TFM_ImageSize_Statistics" WHERE "CommitID" = 'c0a2c35b6f'`);
+    assert.equal(other.length, 1);
+    assert.ok(other[0]!['GerritID'] === null || other[0]!['GerritID'] === undefined);
+    assert.equal(other[0]!['tfm_s_b'], 30120);
+    assert.ok(!('build_number' in other[0]!), 'extra build_info keys are not stored');
+  });
+
+  it('a float literal with a fraction stays float (fixture Score 12.5)', () => {
+    const p = [...expected.values()].find((x) => x.metric === 'tfa_complexity_stats' && x.fields['Score'] instanceof LosslessNumber && String(x.fields['Score']) === '12.5');
+    assert.ok(p, 'the fixture with a fractional score is among the expected points');
+  });
+});
