@@ -34,8 +34,12 @@ const SPECIAL: Record<NameKind, string> = {
   'field key': ',= ',
 };
 
+const SUSPECT = /[\n\r\\]/;
+
 /** Why a name or tag value cannot be written to InfluxDB unchanged, or undefined when it can. */
 export function nameProblem(kind: NameKind, text: string): string | undefined {
+  // Fast path: the common name has no newline, backslash, leading '#' and is not "time".
+  if (text.length > 0 && !SUSPECT.test(text) && text !== 'time' && text.charCodeAt(0) !== 35) return undefined;
   if (text.length === 0) return `${kind} must not be empty`;
   if (/[\n\r]/.test(text)) return `${kind} contains a newline, which line protocol cannot carry`;
   if (text.endsWith('\\')) return `${kind} ends with a backslash, which line protocol cannot carry`;
@@ -63,7 +67,8 @@ export class Problems {
 
 /** Escapes one JSON Pointer segment. */
 export function pointerSegment(key: string | number): string {
-  return String(key).replace(/~/g, '~0').replace(/\//g, '~1');
+  if (typeof key === 'number' || (!key.includes('~') && !key.includes('/'))) return String(key);
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /**
@@ -107,7 +112,8 @@ export function toFieldValue(value: LosslessValue, pinned: FieldType | undefined
       problems.add(path, `must be ${pinned === 'boolean' ? 'a boolean' : 'a number'} (pinned type ${pinned}), got a string`);
       return undefined;
     }
-    if (Buffer.byteLength(value) > MAX_STRING_FIELD_BYTES) {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: only long strings need counting.
+    if (value.length * 3 > MAX_STRING_FIELD_BYTES && Buffer.byteLength(value) > MAX_STRING_FIELD_BYTES) {
       problems.add(path, `string is longer than InfluxDB's limit of ${MAX_STRING_FIELD_BYTES} bytes`);
       return undefined;
     }

@@ -52,9 +52,18 @@ function fieldsOf(obj: Obj, path: string, ctx: ConvertContext): [string, FieldVa
   return fields;
 }
 
+// Items of one payload usually share their time string: remember the last one parsed.
+let lastTimeText: string | undefined;
+let lastTimeNs = 0n;
+
 function timeOf(value: LosslessValue | undefined, path: string, fallback: bigint, problems: Problems): bigint {
   if (value === undefined) return fallback;
+  if (typeof value === 'string' && value === lastTimeText) return lastTimeNs;
   const t = parseTime(value);
+  if (t.ok && typeof value === 'string') {
+    lastTimeText = value;
+    lastTimeNs = t.ns;
+  }
   if (t.ok) return t.ns;
   const shown = value instanceof JsonNumber ? value.literal : JSON.stringify(value);
   problems.add(path, `time ${shown}: ${t.reason}`);
