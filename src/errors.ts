@@ -33,7 +33,7 @@ export class BrokerError extends Error {
 
 export class InvalidJsonError extends BrokerError {
   constructor(message: string) {
-    super('INVALID_JSON', 400, `request body is not valid JSON: ${message}`);
+    super('INVALID_JSON', 400, `request body is not valid JSON: ${message}`, { details: [{ path: '', message }] });
   }
 }
 

@@ -137,8 +137,11 @@ export class Journal extends EventEmitter {
       ),
       get: this.#db.prepare(`SELECT ${COLUMNS} FROM submissions WHERE id = ?`),
       pendingDbs: this.#db.prepare(`SELECT DISTINCT database FROM submissions WHERE status = 'pending'`),
-      batch: this.#db.prepare(
-        `SELECT id, points, lines, received_at FROM submissions WHERE status = 'pending' AND database = ? ORDER BY id LIMIT ?`,
+      batchHeads: this.#db.prepare(
+        `SELECT id, points, received_at FROM submissions WHERE status = 'pending' AND database = ? ORDER BY id LIMIT ?`,
+      ),
+      batchLines: this.#db.prepare(
+        `SELECT id, lines FROM submissions WHERE status = 'pending' AND database = ? AND id BETWEEN ? AND ? ORDER BY id`,
       ),
       delivered: this.#db.prepare(
         `UPDATE submissions SET status = 'delivered', attempts = attempts + 1, last_error = NULL, delivered_at = @now, updated_at = @now WHERE id = @id AND status = 'pending'`,
@@ -253,15 +256,19 @@ export class Journal extends EventEmitter {
 
   /** The oldest pending submissions of a database, up to about `maxPoints` points (at least one). */
   nextBatch(database: string, maxPoints: number): PendingEntry[] {
-    const out: PendingEntry[] = [];
+    // Pick the submissions by their point counts first, then read only their (possibly large) lines.
+    const heads = this.#stmt('batchHeads').all(database, Math.min(maxPoints, 5000)) as { id: number; points: number; received_at: number }[];
+    const chosen: { id: number; points: number; received_at: number }[] = [];
     let points = 0;
-    const rows = this.#stmt('batch').all(database, 1000) as { id: number; points: number; lines: string; received_at: number }[];
-    for (const r of rows) {
-      if (out.length > 0 && points + r.points > maxPoints) break;
-      out.push({ id: r.id, points: r.points, lines: r.lines, receivedAt: r.received_at });
-      points += r.points;
+    for (const h of heads) {
+      if (chosen.length > 0 && points + h.points > maxPoints) break;
+      chosen.push(h);
+      points += h.points;
     }
-    return out;
+    if (chosen.length === 0) return [];
+    const lines = this.#stmt('batchLines').all(database, chosen[0]!.id, chosen[chosen.length - 1]!.id) as { id: number; lines: string }[];
+    const byId = new Map(lines.map((l) => [l.id, l.lines]));
+    return chosen.map((h) => ({ id: h.id, points: h.points, lines: byId.get(h.id) ?? '', receivedAt: h.received_at }));
   }
 
   #settle(entries: PendingEntry[], stmt: string, error: string | null): void {
