@@ -1,6 +1,6 @@
 // `collect defects`: open issues from the GitHub REST API (Link pagination, rate limits waited out).
-import { parseRetryAfter, sleep as realSleep } from './backoff.js';
-import { fetchWithRetry } from './retry-fetch.js';
+import { parseRetryAfter } from '../journal/backoff.js';
+import { fetchWithRetry, sleep as realSleep } from './retry-fetch.js';
 import { makePayload, type Payload } from './payload.js';
 
 /** Options of {@link collectDefects}. */

@@ -1,5 +1,11 @@
 // One HTTP request, repeated on network errors, 5xx and 429 with backoff (honouring Retry-After).
-import { Backoff, parseRetryAfter, sleep as realSleep, type BackoffOptions } from './backoff.js';
+// The broker's own backoff object: one schedule (exponential, jitter, cap, Retry-After) for both directions.
+import { Backoff, parseRetryAfter, type BackoffOptions } from '../journal/backoff.js';
+
+/** Resolves after `ms`; the default sleeper of the clients. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** Collaborators and limits of {@link fetchWithRetry}. */
 export interface RetryOptions {
@@ -17,6 +23,9 @@ export interface RetryOptions {
   /** Which statuses to repeat; defaults to {@link isRetryableStatus}. */
   retryable?: (status: number) => boolean;
 }
+
+/** A CI job rides out a broker restart (seconds) but does not hang for long on a dead one. */
+export const CLIENT_BACKOFF: Partial<BackoffOptions> = { baseMs: 500, maxMs: 30_000 };
 
 /** Statuses worth repeating: the server is overloaded, restarting or asks us to slow down. */
 export function isRetryableStatus(status: number): boolean {
@@ -46,8 +55,8 @@ function describe(err: unknown): string {
  */
 export async function fetchWithRetry(url: string, init: () => RequestInit, opts: RetryOptions): Promise<Response> {
   const doFetch = opts.fetch ?? fetch;
-  const wait = opts.sleep ?? realSleep;
-  const backoff = new Backoff(opts.backoff);
+  const wait = opts.sleep ?? sleep;
+  const backoff = new Backoff({ ...CLIENT_BACKOFF, ...opts.backoff });
   const attempts = Math.max(1, opts.retries + 1);
   const label = opts.label ? `${opts.label}: ` : '';
   for (let attempt = 1; ; attempt++) {
@@ -64,7 +73,7 @@ export async function fetchWithRetry(url: string, init: () => RequestInit, opts:
       if (attempt >= attempts) throw new NetworkError(`no answer from ${new URL(url).origin} after ${attempt} attempt(s): ${describe(err)}`, attempt);
       reason = describe(err);
     }
-    const delay = backoff.delayMs(attempt - 1, retryAfterMs);
+    const delay = backoff.delay(attempt, retryAfterMs);
     opts.log?.(`${label}${reason}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${attempts})`);
     await wait(delay);
   }

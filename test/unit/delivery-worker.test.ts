@@ -1,0 +1,130 @@
+// The delivery worker against a scripted store: order, retries, bisection of refused batches, missing databases.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { Backoff } from '../../src/journal/backoff.js';
+import { Journal } from '../../src/journal/journal.js';
+import { DeliveryWorker } from '../../src/journal/worker.js';
+import type { Health, Sink, WriteResult } from '../../src/sinks/sink.js';
+import { waitFor } from '../helpers/ports.js';
+
+/** A store whose answers the test scripts; it records every write. */
+class ScriptedSink implements Sink {
+  readonly kind = 'influxdb' as const;
+  writes: { db: string; lines: string }[] = [];
+  created: string[] = [];
+  answer: (db: string, lines: string) => WriteResult = () => ({ ok: true });
+  async write(db: string, lines: string): Promise<WriteResult> {
+    this.writes.push({ db, lines });
+    return this.answer(db, lines);
+  }
+  async createDatabase(db: string): Promise<void> {
+    this.created.push(db);
+  }
+  async ping(): Promise<Health> {
+    return { ok: true, detail: 'scripted' };
+  }
+  async close(): Promise<void> {}
+}
+
+describe('delivery worker', () => {
+  let dir: string;
+  let journal: Journal;
+  let sink: ScriptedSink;
+  let worker: DeliveryWorker;
+
+  const append = (db: string, line: string, points = 1): Promise<number> =>
+    journal.append({ metric: 'm', apiVersion: '1.0', database: db, userId: 1, points, lines: line });
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'qmb-worker-'));
+    journal = new Journal(dir);
+    sink = new ScriptedSink();
+    worker = new DeliveryWorker({ journal, sink, batchMaxPoints: 3, backoff: new Backoff({ baseMs: 1, maxMs: 5 }) });
+  });
+
+  afterEach(() => {
+    worker.stop();
+    journal.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('delivers in acceptance order, in batches of at most batchMaxPoints', async () => {
+    for (let i = 0; i < 7; i++) await append('A', `m v=${i}i ${i}`);
+    worker.start();
+    await waitFor(() => journal.pendingSubmissions === 0, 5000, 'delivery');
+    const lines = sink.writes.flatMap((w) => w.lines.split('\n'));
+    assert.deepEqual(lines, [0, 1, 2, 3, 4, 5, 6].map((i) => `m v=${i}i ${i}`));
+    assert.ok(sink.writes.every((w) => w.lines.split('\n').length <= 3));
+    assert.equal(journal.counts().delivered, 7);
+  });
+
+  it('retries a failing database with backoff without losing or reordering points', async () => {
+    let failures = 0;
+    sink.answer = () => (failures++ < 3 ? { ok: false, retry: true, message: 'connection refused' } : { ok: true });
+    const id = await append('A', 'm v=1i 1');
+    await append('A', 'm v=2i 2');
+    worker.start();
+    await waitFor(() => journal.pendingSubmissions === 0, 5000, 'delivery after retries');
+    const s = journal.get(id)!;
+    assert.equal(s.status, 'delivered');
+    assert.equal(s.attempts, 4);
+    assert.equal(s.lastError, null);
+    const delivered = sink.writes.at(-1)!.lines;
+    assert.equal(delivered, 'm v=1i 1\nm v=2i 2');
+  });
+
+  it('keeps other databases flowing while one is failing', async () => {
+    sink.answer = (db) => (db === 'down' ? { ok: false, retry: true, message: 'unavailable' } : { ok: true });
+    const stuck = await append('down', 'x v=1i 1');
+    const fine = await append('up', 'y v=1i 1');
+    worker.start();
+    await waitFor(() => journal.get(fine)!.status === 'delivered', 5000, 'the healthy database');
+    assert.equal(journal.get(stuck)!.status, 'pending');
+    assert.match(journal.get(stuck)!.lastError ?? '', /unavailable/);
+  });
+
+  it('finds the refused submission of a batch and delivers the rest', async () => {
+    sink.answer = (_db, lines) =>
+      lines.includes('bad') ? { ok: false, retry: false, status: 400, message: 'field type conflict' } : { ok: true };
+    const a = await append('A', 'm v=1i 1');
+    const bad = await append('A', 'm bad="x" 2');
+    const c = await append('A', 'm v=3i 3');
+    worker.start();
+    await waitFor(() => journal.pendingSubmissions === 0, 5000, 'settling');
+    assert.equal(journal.get(a)!.status, 'delivered');
+    assert.equal(journal.get(c)!.status, 'delivered');
+    const refused = journal.get(bad)!;
+    assert.equal(refused.status, 'rejected');
+    assert.equal(refused.lastError, 'field type conflict');
+  });
+
+  it('creates a missing database and writes again', async () => {
+    let exists = false;
+    sink.answer = (db) => (exists ? { ok: true } : { ok: false, retry: true, databaseMissing: true, status: 404, message: `database not found: "${db}"` });
+    const orig = sink.createDatabase.bind(sink);
+    sink.createDatabase = async (db: string) => {
+      exists = true;
+      await orig(db);
+    };
+    const id = await append('NEW', 'm v=1i 1');
+    worker.start();
+    await waitFor(() => journal.get(id)!.status === 'delivered', 5000, 'delivery after creating the database');
+    assert.deepEqual(sink.created, ['NEW']);
+  });
+
+  it('puts a retried rejected submission back and delivers it', async () => {
+    let refuse = true;
+    sink.answer = () => (refuse ? { ok: false, retry: false, status: 400, message: 'no' } : { ok: true });
+    const id = await append('A', 'm v=1i 1');
+    worker.start();
+    await waitFor(() => journal.get(id)!.status === 'rejected', 5000, 'rejection');
+    assert.equal(journal.pendingPoints, 0);
+    refuse = false;
+    assert.equal(journal.retry(id), true);
+    await waitFor(() => journal.get(id)!.status === 'delivered', 5000, 'delivery after retry');
+    assert.equal(journal.retry(id), false, 'a delivered submission cannot be retried');
+  });
+});
