@@ -38,6 +38,14 @@ function one(e: ErrorObject, payload: unknown): ErrorDetail {
       return { path: e.instancePath, message: `must be ${JSON.stringify(p['allowedValue'])}, got ${JSON.stringify(at(payload, e.instancePath))}` };
     case 'enum':
       return { path: e.instancePath, message: `must be one of ${(p['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'false schema':
+      return { path: e.instancePath, message: 'is not allowed here' };
+    case 'oneOf': {
+      const passing = p['passingSchemas'] as number[] | null;
+      return passing
+        ? { path: e.instancePath, message: `matches alternatives ${passing.join(' and ')} of the schema; it must match exactly one` }
+        : { path: e.instancePath, message: 'must match exactly one alternative of the schema; the problems listed are those of the closest one' };
+    }
     case 'propertyNames':
       return { path: `${e.instancePath}/${pointerSegment(String(p['propertyName']))}`, message: `property name "${String(p['propertyName'])}" is not allowed here` };
     default:
@@ -45,11 +53,32 @@ function one(e: ErrorObject, payload: unknown): ErrorDetail {
   }
 }
 
+/**
+ * Of the errors under each failed oneOf, keeps only those of the alternative that came closest
+ * (fewest errors): the others describe shapes the sender did not try to send.
+ */
+function closestAlternatives(errors: ErrorObject[]): ErrorObject[] {
+  const oneOfs = errors.filter((e) => e.keyword === 'oneOf').map((e) => `${e.schemaPath}/`);
+  if (oneOfs.length === 0) return errors;
+  const drop = new Set<ErrorObject>();
+  for (const prefix of oneOfs) {
+    const byBranch = new Map<string, ErrorObject[]>();
+    for (const e of errors) {
+      if (!e.schemaPath.startsWith(prefix)) continue;
+      const branch = e.schemaPath.slice(prefix.length).split('/')[0] as string;
+      byBranch.set(branch, [...(byBranch.get(branch) ?? []), e]);
+    }
+    const closest = [...byBranch.values()].sort((a, b) => a.length - b.length)[0];
+    for (const list of byBranch.values()) if (list !== closest) for (const e of list) drop.add(e);
+  }
+  return errors.filter((e) => !drop.has(e));
+}
+
 /** Maps Ajv errors to details, dropping duplicates and the pattern errors that propertyNames repeats. */
 export function toDetails(errors: ErrorObject[] | null | undefined, payload: unknown): ErrorDetail[] {
   const out: ErrorDetail[] = [];
   const seen = new Set<string>();
-  for (const e of errors ?? []) {
+  for (const e of closestAlternatives(errors ?? [])) {
     if (e.propertyName !== undefined && e.keyword !== 'propertyNames') continue;
     const d = one(e, payload);
     const key = `${d.path}\u0000${d.message}`;
