@@ -3,73 +3,19 @@
 // returns data. Template variables take real values from the seeded data.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dashboards, dataSources } from '../../src/grafana/index.js';
 import type { JsonObject } from '../../src/grafana/model.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
-import { freePort, waitFor } from '../helpers/ports.js';
+import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
 import { seedPayloads } from './grafana-seed.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = path.join(root, 'dist', 'src', 'cli', 'main.js');
 
 /** What Grafana puts for $timeFilter: a range wide enough for every seeded point. */
 const TIME_FILTER = `time >= '2000-01-01T00:00:00Z' AND time <= now() + 365d`;
-
-interface Broker {
-  url: string;
-  token: string;
-  stop(): Promise<void>;
-}
-
-/** Starts `qmb serve` on a free port, writing to the given InfluxDB, with one user and its token. */
-async function startBrokerProcess(influxUrl: string): Promise<Broker> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'qmb-grafana-broker-'));
-  const port = await freePort();
-  const env = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('QMB_'))),
-    QMB_HOST: '127.0.0.1',
-    QMB_PORT: String(port),
-    QMB_DATA_DIR: dataDir,
-    QMB_INFLUX_URL: influxUrl,
-    QMB_SECRET_KEY: randomBytes(32).toString('hex'),
-    QMB_LOG_LEVEL: 'warn',
-  };
-  const run = (args: string[], input?: string): string => {
-    const r = spawnSync(process.execPath, [cli, ...args], { env, input, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`qmb ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
-  run(['users', 'add', 'grafana-seeder', '--password-stdin'], 'a-long-enough-password\n');
-  const token = run(['token', 'grafana-seeder']).split('\n').pop() ?? '';
-  const child: ChildProcess = spawn(process.execPath, [cli, 'serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`broker exited: ${stderr}`);
-    return (await fetch(`${url}/healthz`)).ok;
-  }, 30_000, 'the broker to answer /healthz');
-  return {
-    url,
-    token,
-    async stop() {
-      if (child.exitCode === null) {
-        await new Promise<void>((resolve) => {
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-          setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-        });
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 interface Variable {
   name: string;
@@ -106,7 +52,7 @@ function interpolate(query: string, values: Record<string, string>): string {
 }
 
 let influx: Influx;
-let broker: Broker;
+let broker: BrokerProcess;
 const identifiers = new Map<string, Set<string>>();
 
 /** Measurements, field keys and tag keys of a database: every name a query may quote. */
@@ -181,13 +127,13 @@ async function assignments(vars: Variable[], limit = 400): Promise<Record<string
 
 before(async () => {
   influx = await startInflux();
-  broker = await startBrokerProcess(influx.url);
+  broker = await startBrokerProcess({ QMB_INFLUX_URL: influx.url });
   const failures: string[] = [];
   const skipped: string[] = [];
   for (const { name, payload, required } of seedPayloads(path.join(root, 'test', 'fixtures', 'payloads'))) {
     const res = await fetch(`${broker.url}/api/v1/metrics?wait=20`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `JWT ${broker.token}` },
+      headers: { 'Content-Type': 'application/json', Authorization: `JWT ${broker.token()}` },
       body: JSON.stringify(payload),
     });
     const body = await res.text();
@@ -201,6 +147,7 @@ before(async () => {
 
 after(async () => {
   await broker?.stop();
+  broker?.cleanup();
   await influx?.stop();
 });
 
