@@ -16,9 +16,11 @@ import {
 import { parseLossless } from '../ingest/json.js';
 import { AcceptStamp } from '../ingest/stamp.js';
 import { registerCatalogRoutes } from './catalog-routes.js';
+import { registerDashboardRoutes } from './dashboard-routes.js';
 import { registerIngestRoutes } from './ingest-routes.js';
 import { registerLegacyRoutes } from './legacy-routes.js';
 import { registerOpsRoutes } from './ops-routes.js';
+import { registerReadRoutes } from './read-routes.js';
 
 export interface AppOptions {
   /** A pino logger; none means silent. */
@@ -89,5 +91,7 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
   registerIngestRoutes(app, deps, stamp);
   registerCatalogRoutes(app, deps);
   registerOpsRoutes(app, deps);
+  registerReadRoutes(app, deps);
+  registerDashboardRoutes(app, deps);
   return app;
 }

@@ -1,0 +1,179 @@
+// Reading the embedded SQLite store with bound parameters only; JSON columns read with json_each/json_extract.
+import type Database from 'better-sqlite3';
+import { NotFoundError } from '../errors.js';
+import type { FieldJson, FieldKey, ReadStore, Row, RowsQuery, SeriesGroup, SeriesQuery, TagFilter } from './read-store.js';
+import { type RawRow, type RawTableRow, finishRows, finishSeries, pickCells, sortedUnique, toFieldJson } from './shape.js';
+
+type Param = string | number | bigint | null;
+
+/** SQL conditions on the series table (alias s) for tag filters; an empty value matches a missing tag. */
+function tagSql(where: TagFilter, params: Param[]): string {
+  let sql = '';
+  for (const [key, values] of Object.entries(where)) {
+    if (values.length === 0) continue;
+    const present = values.filter((v) => v !== '');
+    const parts: string[] = [];
+    if (present.length > 0) {
+      parts.push(`EXISTS (SELECT 1 FROM json_each(s.tags) WHERE key = ? AND value IN (${present.map(() => '?').join(', ')}))`);
+      params.push(key, ...present);
+    }
+    if (present.length < values.length) {
+      parts.push('NOT EXISTS (SELECT 1 FROM json_each(s.tags) WHERE key = ?)');
+      params.push(key);
+    }
+    sql += ` AND (${parts.join(' OR ')})`;
+  }
+  return sql;
+}
+
+/** A JSON path naming one key; such a path cannot express a key with a double quote. */
+function keyPath(name: string): string {
+  if (name.includes('"')) throw new NotFoundError(`field ${JSON.stringify(name)} (names with a double quote cannot be aggregated on the embedded store)`);
+  return `$."${name}"`;
+}
+
+const SQL_AGGREGATE: Record<'max' | 'mean' | 'sum', string> = { max: 'MAX', mean: 'AVG', sum: 'SUM' };
+
+export class EmbeddedReadStore implements ReadStore {
+  readonly kind = 'embedded' as const;
+  readonly #db: Database.Database;
+
+  /** Takes the embedded sink's SQLite handle; the sink owns it and closes it. */
+  constructor(db: Database.Database) {
+    this.#db = db;
+  }
+
+  #all<T>(sql: string, params: Param[], safeIntegers = false): T[] {
+    return this.#db.prepare(sql).safeIntegers(safeIntegers).all(...params) as T[];
+  }
+
+  #requireDb(db: string): void {
+    if (this.#all('SELECT 1 FROM databases WHERE name = ?', [db]).length === 0) throw new NotFoundError(`database ${db}`);
+  }
+
+  async databases(): Promise<string[]> {
+    return sortedUnique(this.#all<{ name: string }>('SELECT name FROM databases', []).map((r) => r.name));
+  }
+
+  async measurements(db: string): Promise<string[]> {
+    this.#requireDb(db);
+    return sortedUnique(this.#all<{ m: string }>('SELECT DISTINCT measurement AS m FROM series WHERE db = ?', [db]).map((r) => r.m));
+  }
+
+  async tagKeys(db: string, measurement?: string): Promise<string[]> {
+    this.#requireDb(db);
+    const params: Param[] = [db];
+    let sql = 'SELECT DISTINCT j.key AS k FROM series s, json_each(s.tags) j WHERE s.db = ?';
+    if (measurement !== undefined) {
+      sql += ' AND s.measurement = ?';
+      params.push(measurement);
+    }
+    return sortedUnique(this.#all<{ k: string }>(sql, params).map((r) => r.k));
+  }
+
+  async tagValues(db: string, key: string, options: { measurement?: string | undefined; where?: TagFilter } = {}): Promise<string[]> {
+    this.#requireDb(db);
+    const params: Param[] = [db, key];
+    let sql = 'SELECT DISTINCT j.value AS v FROM series s, json_each(s.tags) j WHERE s.db = ? AND j.key = ?';
+    if (options.measurement !== undefined) {
+      sql += ' AND s.measurement = ?';
+      params.push(options.measurement);
+    }
+    sql += tagSql(options.where ?? {}, params);
+    return sortedUnique(this.#all<{ v: string }>(sql, params).map((r) => String(r.v)));
+  }
+
+  async fieldKeys(db: string, measurement?: string): Promise<FieldKey[]> {
+    this.#requireDb(db);
+    const params: Param[] = [db];
+    let sql = 'SELECT measurement, field, type FROM field_types WHERE db = ?';
+    if (measurement !== undefined) {
+      sql += ' AND measurement = ?';
+      params.push(measurement);
+    }
+    const rows = this.#all<FieldKey>(sql, params);
+    return rows.sort((a, b) => (a.measurement !== b.measurement ? (a.measurement < b.measurement ? -1 : 1) : a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+  }
+
+  /** `FROM points p JOIN series s ... WHERE` for one measurement, time range and tag filters. */
+  #pointsFrom(db: string, measurement: string, from: bigint, to: bigint, where: TagFilter, params: Param[]): string {
+    params.push(db, measurement, from, to);
+    return ` FROM points p JOIN series s ON s.id = p.series_id WHERE s.db = ? AND s.measurement = ? AND p.time >= ? AND p.time < ?${tagSql(where, params)}`;
+  }
+
+  async series(db: string, query: SeriesQuery): Promise<SeriesGroup[]> {
+    this.#requireDb(db);
+    return query.aggregate ? this.#aggregated(db, query) : this.#raw(db, query);
+  }
+
+  #raw(db: string, query: SeriesQuery): SeriesGroup[] {
+    const params: Param[] = [];
+    const groupCol = query.groupBy === undefined ? 'NULL' : '(SELECT value FROM json_each(s.tags) WHERE key = ?)';
+    if (query.groupBy !== undefined) params.push(query.groupBy);
+    const sql = `SELECT ${groupCol} AS grp, p.time AS time, p.fields AS fields${this.#pointsFrom(db, query.measurement, query.from, query.to, query.where, params)}`;
+    const groups = new Map<string | undefined, RawRow[]>();
+    for (const r of this.#all<{ grp: string | null; time: bigint; fields: string }>(sql, params, true)) {
+      const cells = pickCells(JSON.parse(r.fields) as Record<string, unknown>, query.fields);
+      if (!cells) continue;
+      const key = query.groupBy === undefined ? undefined : (r.grp ?? '');
+      let rows = groups.get(key);
+      if (!rows) groups.set(key, (rows = []));
+      rows.push({ time: r.time, cells });
+    }
+    return finishSeries(groups, query);
+  }
+
+  #aggregated(db: string, query: SeriesQuery): SeriesGroup[] {
+    const interval = BigInt(query.intervalSeconds ?? 1) * 1_000_000_000n;
+    const types = new Map(
+      this.#all<{ field: string; type: string }>('SELECT field, type FROM field_types WHERE db = ? AND measurement = ?', [db, query.measurement]).map((r) => [r.field, r.type]),
+    );
+    // bucket -> cells, per group value
+    const buckets = new Map<string | undefined, Map<bigint, FieldJson[]>>();
+    query.fields.forEach((field, index) => {
+      const params: Param[] = [];
+      const groupCol = query.groupBy === undefined ? 'NULL' : '(SELECT value FROM json_each(s.tags) WHERE key = ?)';
+      if (query.groupBy !== undefined) params.push(query.groupBy);
+      params.push(interval, keyPath(field));
+      const inner =
+        `SELECT ${groupCol} AS grp, p.time - (p.time % ?) AS bucket, p.time AS time, json_extract(p.fields, ?) AS v` +
+        `${this.#pointsFrom(db, query.measurement, query.from, query.to, query.where, params)} AND json_type(p.fields, ?) IS NOT NULL`;
+      params.push(keyPath(field));
+      // Among points at the same time InfluxDB's last() keeps the greatest value: so does this.
+      const sql =
+        query.aggregate === 'last'
+          ? `SELECT grp, bucket, v FROM (SELECT grp, bucket, v, ROW_NUMBER() OVER (PARTITION BY grp, bucket ORDER BY time DESC, v DESC) AS rn FROM (${inner})) WHERE rn = 1`
+          : `SELECT grp, bucket, ${SQL_AGGREGATE[query.aggregate as 'max' | 'mean' | 'sum']}(v) AS v FROM (${inner} ORDER BY p.time) GROUP BY grp, bucket`;
+      for (const r of this.#all<{ grp: string | null; bucket: bigint; v: unknown }>(sql, params, true)) {
+        const key = query.groupBy === undefined ? undefined : (r.grp ?? '');
+        let perGroup = buckets.get(key);
+        if (!perGroup) buckets.set(key, (perGroup = new Map()));
+        let cells = perGroup.get(r.bucket);
+        if (!cells) perGroup.set(r.bucket, (cells = query.fields.map(() => null)));
+        let value = toFieldJson(r.v);
+        if (types.get(field) === 'boolean' && typeof value === 'number') value = value !== 0;
+        cells[index] = value;
+      }
+    });
+    const groups = new Map<string | undefined, RawRow[]>();
+    for (const [key, perGroup] of buckets) groups.set(key, [...perGroup].map(([time, cells]) => ({ time, cells })));
+    return finishSeries(groups, query);
+  }
+
+  async rows(db: string, query: RowsQuery): Promise<Row[]> {
+    this.#requireDb(db);
+    const params: Param[] = [];
+    const sql = `SELECT s.tags AS tags, p.time AS time, p.fields AS fields${this.#pointsFrom(db, query.measurement, query.from, query.to, query.where, params)}`;
+    const rows: RawTableRow[] = [];
+    for (const r of this.#all<{ tags: string; time: bigint; fields: string }>(sql, params, true)) {
+      const all = JSON.parse(r.fields) as Record<string, unknown>;
+      const fields: Record<string, FieldJson> = {};
+      for (const [k, v] of Object.entries(all)) if (query.fields === undefined || query.fields.includes(k)) fields[k] = toFieldJson(v);
+      if (Object.keys(fields).length === 0) continue;
+      rows.push({ time: r.time, tags: JSON.parse(r.tags) as Record<string, string>, fields });
+    }
+    return finishRows(rows, query);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,202 @@
+// Reading InfluxDB 1.x with InfluxQL over /query; answers parsed without losing nanosecond times.
+import { parse } from 'lossless-json';
+import { NotFoundError } from '../errors.js';
+import { ident, tagConditions, whereClause } from './influxql.js';
+import type { FieldJson, FieldKey, ReadStore, Row, RowsQuery, SeriesGroup, SeriesQuery, TagFilter } from './read-store.js';
+import { type RawRow, type RawTableRow, finishRows, finishSeries, sortedUnique, toFieldJson } from './shape.js';
+
+export interface InfluxReadOptions {
+  url: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  token?: string | undefined;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+interface InfluxSeries {
+  name?: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values?: unknown[][];
+}
+
+/** Integers stay exact (bigint) so times keep their nanoseconds; other numbers become numbers. */
+function parseNumber(text: string): number | bigint {
+  if (/^-?\d+$/.test(text)) {
+    const n = Number(text);
+    return Number.isSafeInteger(n) ? n : BigInt(text);
+  }
+  return Number(text);
+}
+
+const FIELD_TYPES = new Set(['integer', 'float', 'string', 'boolean']);
+
+export class InfluxReadStore implements ReadStore {
+  readonly kind = 'influxdb' as const;
+  readonly #url: string;
+  readonly #headers: Record<string, string> = {};
+  readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: InfluxReadOptions) {
+    this.#url = options.url.replace(/\/+$/, '');
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#fetch = options.fetch ?? fetch;
+    if (options.token) this.#headers['Authorization'] = `Token ${options.token}`;
+    else if (options.username) {
+      this.#headers['Authorization'] = `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
+    }
+  }
+
+  /** Runs one statement and returns its series; a missing database becomes NotFoundError. */
+  async #query(q: string, db?: string): Promise<InfluxSeries[]> {
+    const params = new URLSearchParams({ q, epoch: 'ns' });
+    if (db !== undefined) params.set('db', db);
+    const res = await this.#fetch(`${this.#url}/query`, {
+      method: 'POST',
+      body: params.toString(),
+      headers: { ...this.#headers, 'Content-Type': 'application/x-www-form-urlencoded' },
+      signal: AbortSignal.timeout(this.#timeoutMs),
+    });
+    const text = await res.text();
+    let body: { error?: string; results?: { error?: string; series?: InfluxSeries[] }[] };
+    try {
+      body = parse(text, null, parseNumber) as typeof body;
+    } catch {
+      throw new Error(`InfluxDB ${res.status}: ${text.slice(0, 200)}`);
+    }
+    const error = body.error ?? body.results?.find((r) => r.error)?.error;
+    if (error) {
+      if (db !== undefined && /database not found/i.test(error)) throw new NotFoundError(`database ${db}`);
+      throw new Error(`InfluxDB: ${error}`);
+    }
+    return body.results?.[0]?.series ?? [];
+  }
+
+  /** InfluxDB answers SHOW on an unknown database with an empty result on some versions: check first. */
+  async #requireDb(db: string): Promise<void> {
+    if (!(await this.databases()).includes(db)) throw new NotFoundError(`database ${db}`);
+  }
+
+  async databases(): Promise<string[]> {
+    const series = await this.#query('SHOW DATABASES');
+    const names = series.flatMap((s) => (s.values ?? []).map((v) => String(v[0])));
+    return sortedUnique(names.filter((n) => n !== '_internal'));
+  }
+
+  async measurements(db: string): Promise<string[]> {
+    await this.#requireDb(db);
+    const series = await this.#query('SHOW MEASUREMENTS', db);
+    return sortedUnique(series.flatMap((s) => (s.values ?? []).map((v) => String(v[0]))));
+  }
+
+  async tagKeys(db: string, measurement?: string): Promise<string[]> {
+    await this.#requireDb(db);
+    const from = measurement === undefined ? '' : ` FROM ${ident(measurement)}`;
+    const series = await this.#query(`SHOW TAG KEYS${from}`, db);
+    return sortedUnique(series.flatMap((s) => (s.values ?? []).map((v) => String(v[0]))));
+  }
+
+  async tagValues(db: string, key: string, options: { measurement?: string | undefined; where?: TagFilter } = {}): Promise<string[]> {
+    await this.#requireDb(db);
+    const from = options.measurement === undefined ? '' : ` FROM ${ident(options.measurement)}`;
+    const conditions = tagConditions(options.where ?? {});
+    const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+    const series = await this.#query(`SHOW TAG VALUES${from} WITH KEY = ${ident(key)}${where}`, db);
+    const col = (s: InfluxSeries): number => s.columns.indexOf('value');
+    return sortedUnique(series.flatMap((s) => (s.values ?? []).map((v) => String(v[col(s)]))));
+  }
+
+  async fieldKeys(db: string, measurement?: string): Promise<FieldKey[]> {
+    await this.#requireDb(db);
+    const from = measurement === undefined ? '' : ` FROM ${ident(measurement)}`;
+    const series = await this.#query(`SHOW FIELD KEYS${from}`, db);
+    const out: FieldKey[] = [];
+    for (const s of series) {
+      for (const v of s.values ?? []) {
+        const type = String(v[1]);
+        if (FIELD_TYPES.has(type)) out.push({ measurement: s.name ?? measurement ?? '', field: String(v[0]), type: type as FieldKey['type'] });
+      }
+    }
+    return out.sort((a, b) => (a.measurement !== b.measurement ? (a.measurement < b.measurement ? -1 : 1) : a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+  }
+
+  /**
+   * A limited raw query would let InfluxDB choose among points of equal time at the cut. So the
+   * limited query only finds the time of the cut; the range is narrowed to it and fetched whole,
+   * and the shared shaping cuts with a fixed tie order.
+   */
+  async #rangeForLimit(db: string, probe: string, from: bigint, to: bigint, order: 'asc' | 'desc'): Promise<{ from: bigint; to: bigint }> {
+    const cuts = (await this.#query(probe, db)).map((s) => s.values?.at(-1)?.[0]).filter((t) => t !== undefined).map((t) => BigInt(t as number | bigint));
+    if (cuts.length === 0) return { from, to };
+    if (order === 'desc') return { from: cuts.reduce((a, b) => (b < a ? b : a)), to };
+    return { from, to: cuts.reduce((a, b) => (b > a ? b : a)) + 1n };
+  }
+
+  async series(db: string, query: SeriesQuery): Promise<SeriesGroup[]> {
+    await this.#requireDb(db);
+    const select = query.aggregate
+      ? query.fields.map((f) => `${query.aggregate}(${ident(f)}) AS ${ident(f)}`).join(', ')
+      : query.fields.map(ident).join(', ');
+    const groups: string[] = [];
+    if (query.aggregate) groups.push(`time(${query.intervalSeconds}s)`);
+    if (query.groupBy !== undefined) groups.push(ident(query.groupBy));
+    const build = (from: bigint, to: bigint, limit: number | undefined): string => {
+      let q = `SELECT ${select} FROM ${ident(query.measurement)}${whereClause(from, to, query.where)}`;
+      if (groups.length > 0) q += ` GROUP BY ${groups.join(', ')}`;
+      if (query.aggregate) q += ' fill(none)';
+      if (query.order === 'desc') q += ' ORDER BY time DESC';
+      if (limit !== undefined) q += ` LIMIT ${limit}`;
+      return q;
+    };
+    let q: string;
+    if (query.limit === undefined) q = build(query.from, query.to, undefined);
+    else if (query.aggregate) q = build(query.from, query.to, query.limit); // one row per bucket: no ties
+    else {
+      const range = await this.#rangeForLimit(db, build(query.from, query.to, query.limit), query.from, query.to, query.order);
+      q = build(range.from, range.to, undefined);
+    }
+    const collected = new Map<string | undefined, RawRow[]>();
+    for (const s of await this.#query(q, db)) {
+      const key = query.groupBy === undefined ? undefined : (s.tags?.[query.groupBy] ?? '');
+      const idx = query.fields.map((f) => s.columns.indexOf(f));
+      const rows = collected.get(key) ?? [];
+      for (const v of s.values ?? []) {
+        const cells: FieldJson[] = idx.map((i) => (i < 0 ? null : toFieldJson(v[i])));
+        if (cells.every((c) => c === null)) continue;
+        rows.push({ time: BigInt(v[0] as number | bigint), cells });
+      }
+      collected.set(key, rows);
+    }
+    return finishSeries(collected, query);
+  }
+
+  async rows(db: string, query: RowsQuery): Promise<Row[]> {
+    await this.#requireDb(db);
+    const select = query.fields === undefined ? '*' : query.fields.map(ident).join(', ');
+    const build = (from: bigint, to: bigint, limit: number | undefined): string =>
+      `SELECT ${select} FROM ${ident(query.measurement)}${whereClause(from, to, query.where)} GROUP BY *` +
+      (query.order === 'desc' ? ' ORDER BY time DESC' : '') +
+      (limit === undefined ? '' : ` LIMIT ${limit}`);
+    // LIMIT is per series in InfluxDB: it only finds the cut; the overall limit is applied after merging.
+    const range = query.limit === undefined ? query : await this.#rangeForLimit(db, build(query.from, query.to, query.limit), query.from, query.to, query.order);
+    const q = build(range.from, range.to, undefined);
+    const rows: RawTableRow[] = [];
+    for (const s of await this.#query(q, db)) {
+      const tags = Object.fromEntries(Object.entries(s.tags ?? {}).filter(([, v]) => v !== ''));
+      for (const v of s.values ?? []) {
+        const fields: Record<string, FieldJson> = {};
+        s.columns.forEach((c, i) => {
+          if (i === 0 || v[i] === null || v[i] === undefined) return;
+          fields[c] = toFieldJson(v[i]);
+        });
+        if (Object.keys(fields).length === 0) continue;
+        rows.push({ time: BigInt(v[0] as number | bigint), tags, fields });
+      }
+    }
+    return finishRows(rows, query);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,73 @@
+// The read side's contract: one interface, answered alike by InfluxDB and by the embedded store.
+
+export type Aggregate = 'last' | 'max' | 'mean' | 'sum';
+export const AGGREGATES: readonly Aggregate[] = ['last', 'max', 'mean', 'sum'];
+
+/** A field value as the read API answers it; integers above 2^53 lose precision, as in any JSON client. */
+export type FieldJson = number | string | boolean | null;
+
+/** Tag filters: values of one key are alternatives (OR), different keys must all match (AND). The empty string matches series without that tag. */
+export type TagFilter = Record<string, string[]>;
+
+export interface FieldKey {
+  measurement: string;
+  field: string;
+  type: 'integer' | 'float' | 'string' | 'boolean';
+}
+
+export interface SeriesQuery {
+  measurement: string;
+  fields: string[];
+  /** Nanoseconds since the epoch, inclusive. */
+  from: bigint;
+  /** Nanoseconds since the epoch, exclusive. */
+  to: bigint;
+  where: TagFilter;
+  groupBy?: string | undefined;
+  /** With an aggregate, points are summarised per bucket of `intervalSeconds`, aligned to the epoch. */
+  aggregate?: Aggregate | undefined;
+  intervalSeconds?: number | undefined;
+  order: 'asc' | 'desc';
+  /** Per series group. */
+  limit?: number | undefined;
+}
+
+/** One line of a chart: the tag value it is grouped by, and `[time, field1, field2, ...]` rows. */
+export interface SeriesGroup {
+  tags: Record<string, string>;
+  columns: string[];
+  /** The first cell is the time in nanoseconds, as a decimal string (exact). */
+  values: [string, ...FieldJson[]][];
+}
+
+export interface RowsQuery {
+  measurement: string;
+  /** Which fields to return; undefined means all. */
+  fields?: string[] | undefined;
+  from: bigint;
+  to: bigint;
+  where: TagFilter;
+  order: 'asc' | 'desc';
+  limit?: number | undefined;
+}
+
+/** One point for a table: its time, every tag, the chosen fields it has. */
+export interface Row {
+  time: string;
+  tags: Record<string, string>;
+  fields: Record<string, FieldJson>;
+}
+
+export interface ReadStore {
+  readonly kind: 'influxdb' | 'embedded';
+  databases(): Promise<string[]>;
+  /** Throws NotFoundError when the database does not exist. */
+  measurements(db: string): Promise<string[]>;
+  tagKeys(db: string, measurement?: string): Promise<string[]>;
+  tagValues(db: string, key: string, options?: { measurement?: string | undefined; where?: TagFilter }): Promise<string[]>;
+  fieldKeys(db: string, measurement?: string): Promise<FieldKey[]>;
+  /** Points of some fields; raw, or aggregated per bucket. Groups sorted by tag value, rows by time. */
+  series(db: string, query: SeriesQuery): Promise<SeriesGroup[]>;
+  rows(db: string, query: RowsQuery): Promise<Row[]>;
+  close(): Promise<void>;
+}
