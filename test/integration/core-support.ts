@@ -202,3 +202,79 @@ export function expectedFieldJson(value: Json): unknown {
   if (value instanceof LosslessNumber) return Number(value.toString());
   return value;
 }
+
+/** The target databases of metrics.md. */
+export const DATABASES: Record<string, string> = {
+  tfa_code_churn: 'TFA_CodeChurn',
+  tfa_complexity_stats: 'TFA_Complexity',
+  tfa_complexity_tracking: 'TFA_Complexity',
+  tfa_defects_stats: 'TFA_Defects',
+  tfa_defects_tracking: 'TFA_Defects',
+  tfa_rtinstr: 'TFA_RTINSTR',
+  tfa_image_size: 'TFA_ImageSize',
+  tfa_misra_defects: 'TFA_MisraDefects',
+  tfm_code_churn: 'TFM_CodeChurn',
+  tfm_complexity_stats: 'TFM_Complexity',
+  tfm_defects_stats: 'TFM_Defects',
+  tfm_image_size: 'TFM_ImageSize',
+};
+
+export interface ExpectedPoint {
+  metric: string;
+  database: string;
+  measurement: string;
+  tags: Record<string, string>;
+  fields: Record<string, Json>;
+  /** Known time, or the acceptance window for stamped items. */
+  time: bigint | { from: bigint; to: bigint };
+}
+
+export const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
+
+type Obj = { [key: string]: Json };
+
+/** The points metrics.md says a payload becomes, computed without the broker's code. */
+export function expectedPoints(metric: string, payload: Obj, window: { from: bigint; to: bigint }): ExpectedPoint[] {
+  const database = DATABASES[metric]!;
+  if (metric === 'tfm_image_size') {
+    const meta = payload['metadata'] as Obj;
+    const git = meta['git_info'] as Obj;
+    const build = meta['build_info'] as Obj;
+    const tags: Record<string, string> = {
+      DataProducer: String(meta['data_producer']),
+      CommitTitle: String(git['commit_title']),
+      CommitID: String(git['commit_id']),
+      CommitURL: String(git['commit_url']),
+      Branch: String(git['branch']),
+      BuildType: String(build['build_type']),
+      CmakeConfig: String(build['cmake_config']),
+      Compiler: String(build['compiler']),
+      Target: String(build['target']),
+    };
+    if (git['gerrit_id'] !== undefined) tags['GerritID'] = String(git['gerrit_id']);
+    const fields: Record<string, Json> = {};
+    for (const item of payload['data'] as Obj[]) {
+      const file = String(item['file']);
+      const base = file.includes('.') ? file.slice(0, file.lastIndexOf('.')) : file;
+      fields[`${base}_b`] = item['bss']!;
+      fields[`${base}_d`] = item['data']!;
+      fields[`${base}_t`] = item['text']!;
+    }
+    return [{ metric, database, measurement: 'TFM_ImageSize_Statistics', tags, fields, time: expectedTimeNs(git['commit_time']!) }];
+  }
+  return (payload['data'] as Obj[]).map((item) => {
+    const tags: Record<string, string> = {};
+    for (const [k, v] of Object.entries((item['tags'] ?? {}) as Obj)) if (v !== '' && v !== null) tags[k] = expectedTagValue(v);
+    const fields: Record<string, Json> = {};
+    for (const [k, v] of Object.entries(item['fields'] as Obj)) if (v !== null) fields[k] = v;
+    return {
+      metric,
+      database,
+      measurement: String(item['measurement']),
+      tags,
+      fields,
+      time: item['time'] === undefined ? window : expectedTimeNs(item['time']),
+    };
+  });
+}
+
