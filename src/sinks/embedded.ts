@@ -15,12 +15,15 @@ CREATE TABLE IF NOT EXISTS series (
   tags TEXT NOT NULL,            -- JSON object, keys sorted; values strings
   UNIQUE (db, measurement, tags)
 );
+-- InfluxDB fixes a field's type per shard (7-day shard groups), so the same field
+-- may hold integers in one week and floats in another: one row per shard.
 CREATE TABLE IF NOT EXISTS field_types (
   db TEXT NOT NULL,
   measurement TEXT NOT NULL,
   field TEXT NOT NULL,
+  shard INTEGER NOT NULL,        -- weeks since 0001-01-01 (see shardOf)
   type TEXT NOT NULL CHECK (type IN ('integer', 'float', 'string', 'boolean')),
-  PRIMARY KEY (db, measurement, field)
+  PRIMARY KEY (db, measurement, field, shard)
 );
 CREATE TABLE IF NOT EXISTS points (
   series_id INTEGER NOT NULL REFERENCES series (id),
@@ -30,6 +33,16 @@ CREATE TABLE IF NOT EXISTS points (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS points_time ON points (time);
 `;
+
+const SHARD_NS = 7n * 86_400n * 1_000_000_000n;
+// InfluxDB truncates times to the shard duration counted from Go's zero time (0001-01-01, a
+// Monday), so its weekly shard groups start on Mondays 00:00 UTC.
+const GO_ZERO_TO_EPOCH_NS = 62_135_596_800n * 1_000_000_000n;
+
+/** InfluxDB's default shard group (7 days from a Monday) of a time. */
+export function shardOf(timeNs: bigint): number {
+  return Number((timeNs + GO_ZERO_TO_EPOCH_NS) / SHARD_NS);
+}
 
 /** JSON text of one field value; integers keep all their digits. */
 function fieldJson(v: FieldValue): string {
@@ -62,19 +75,20 @@ export class EmbeddedSink implements Sink {
     this.#db.pragma('synchronous = FULL');
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(SCHEMA);
-    for (const r of this.#db.prepare('SELECT db, measurement, field, type FROM field_types').all() as {
+    for (const r of this.#db.prepare('SELECT db, measurement, field, shard, type FROM field_types').all() as {
       db: string;
       measurement: string;
       field: string;
+      shard: number;
       type: FieldType;
     }[]) {
-      this.#types.set(`${r.db}\u0000${r.measurement}\u0000${r.field}`, r.type);
+      this.#types.set(`${r.db}\u0000${r.measurement}\u0000${r.field}\u0000${r.shard}`, r.type);
     }
     this.#insertDb = this.#db.prepare('INSERT OR IGNORE INTO databases (name) VALUES (?)');
     this.#insertSeries = this.#db.prepare(
       'INSERT INTO series (db, measurement, tags) VALUES (?, ?, ?) ON CONFLICT (db, measurement, tags) DO UPDATE SET tags = excluded.tags RETURNING id',
     );
-    this.#insertType = this.#db.prepare('INSERT OR IGNORE INTO field_types (db, measurement, field, type) VALUES (?, ?, ?, ?)');
+    this.#insertType = this.#db.prepare('INSERT OR IGNORE INTO field_types (db, measurement, field, shard, type) VALUES (?, ?, ?, ?, ?)');
     this.#upsert = this.#db.prepare(
       'INSERT INTO points (series_id, time, fields) VALUES (?, ?, ?) ON CONFLICT (series_id, time) DO UPDATE SET fields = json_patch(points.fields, excluded.fields)',
     );
@@ -104,7 +118,8 @@ export class EmbeddedSink implements Sink {
       this.#db.transaction(() => {
         this.#insertDb.run(database);
         for (const p of points) {
-          const typeKey = (field: string): string => `${database}\u0000${p.measurement}\u0000${field}`;
+          const shard = shardOf(p.time);
+          const typeKey = (field: string): string => `${database}\u0000${p.measurement}\u0000${field}\u0000${shard}`;
           const conflict = p.fields.find(([k, v]) => {
             const known = this.#types.get(typeKey(k));
             return known !== undefined && known !== v.kind;
@@ -120,7 +135,7 @@ export class EmbeddedSink implements Sink {
             if (!this.#types.has(typeKey(k))) {
               this.#types.set(typeKey(k), v.kind);
               newTypes.push([typeKey(k), v.kind]);
-              this.#insertType.run(database, p.measurement, k, v.kind);
+              this.#insertType.run(database, p.measurement, k, shard, v.kind);
             }
           }
           const fields = `{${p.fields.map(([k, v]) => `${JSON.stringify(k)}:${fieldJson(v)}`).join(',')}}`;
