@@ -2,6 +2,8 @@
 // The `qmb` command line: one file per verb, all registered here.
 import { Command } from 'commander';
 import { registerDb } from './db.js';
+import { registerDemoData } from './demo-data.js';
+import { registerExport } from './export.js';
 import { registerProducerCommands } from './producer.js';
 import { registerServe } from './serve.js';
 import { registerSubmissions } from './submissions.js';
@@ -21,5 +23,7 @@ registerValidate(program);
 registerSubmissions(program);
 registerProducerCommands(program);
 registerGrafanaCommands(program);
+registerDemoData(program);
+registerExport(program);
 
 await runCli(program, process.argv);

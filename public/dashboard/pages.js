@@ -1,0 +1,418 @@
+// One page per metric family. Each page reads through the read API and returns its content;
+// selector changes go through `set`, which updates the URL hash and renders the page again.
+import * as api from './api.js';
+import { chart, empty, fmt, h, panel, select, shortDate, signed, table } from './ui.js';
+
+const WEEK = 7 * 86400000;
+const short = (id) => String(id ?? '').slice(0, 10);
+const nums = (fields) => Object.values(fields).filter((v) => typeof v === 'number');
+const sum = (values) => values.reduce((a, b) => a + b, 0);
+const pick = (value, options, fallback) => (options.includes(value) ? value : fallback);
+
+/** Points in time order, one per commit (the latest point of a commit wins). */
+function byCommit(rows) {
+  const m = new Map();
+  for (const r of rows) {
+    const id = r.tags.CommitID ?? '';
+    m.delete(id);
+    m.set(id, r);
+  }
+  return [...m.values()].sort((a, b) => a.ms - b.ms);
+}
+
+const commitHover = (r) => `${r.tags.CommitID ?? ''} ${r.tags.CommitTitle ?? ''}\n${new Date(r.ms).toISOString().slice(0, 16).replace('T', ' ')}`;
+const commitOptions = (list) => list.map((r) => [r.tags.CommitID, `${short(r.tags.CommitID)} ${String(r.tags.CommitTitle ?? '').slice(0, 50)}`]).reverse();
+
+const projectSelect = (p, set) => select('project', 'Project', [['tfa', 'TF-A'], ['tfm', 'TF-M']], p.project === 'tfm' ? 'tfm' : 'tfa', (v) => set({ project: v }));
+
+// ---------------------------------------------------------------- overview
+
+const HEADLINES = [
+  { family: 'tfa_code_churn', title: 'TF-A code churn', db: 'TFA_CodeChurn', m: 'TFA_CodeChurn_Tracking', value: (rs) => [rs[0].fields.Lines_of_Change, `lines of change in ${rs[0].tags.Target_Tag}`] },
+  { family: 'tfm_code_churn', title: 'TF-M code churn', db: 'TFM_CodeChurn', m: 'TFM_CodeChurn_Tracking', value: (rs) => [rs[0].fields.Lines_of_Change, `lines of change in ${rs[0].tags.Target_Tag}`] },
+  { family: 'tfa_complexity_tracking', title: 'TF-A complexity', db: 'TFA_Complexity', m: 'TFA_Complexity_Tracking', value: (rs) => [rs[0].fields.Functions_Exceeding_Threshold_Not_Whitelisted, `functions over the threshold in ${rs[0].tags.Target_Tag}`] },
+  { family: 'tfm_complexity_stats', title: 'TF-M complexity', db: 'TFM_Complexity', m: 'TFM_Complexity_Statistics', limit: 2000, value: (rs) => [rs.filter((r) => r.tags.Target_Tag === rs[0].tags.Target_Tag).length, `functions over the threshold in ${rs[0].tags.Target_Tag}`] },
+  { family: 'tfa_defects_tracking', title: 'TF-A defects', db: 'TFA_Defects', m: 'TFA_Defects_Tracking', limit: 20, value: (rs) => { const open = rs.find((r) => /open/i.test(r.fields.Issue_Status ?? '')) ?? rs[0]; return [open.fields.Number_of_Defects, `${open.fields.Issue_Status} defects`]; } },
+  { family: 'tfm_defects_stats', title: 'TF-M defects', db: 'TFM_Defects', m: 'TFM_Defects_Statistics', limit: 5000, value: (rs) => [new Set(rs.map((r) => r.tags.Defect_ID)).size, 'defects tracked'] },
+  { family: 'tfa_image_size', title: 'TF-A image size', db: 'TFA_ImageSize', value: (rs, m) => [sum(nums(rs[0].fields)), `bytes, ${m} ${rs[0].tags.BinMode ?? ''} at ${short(rs[0].tags.CommitID)}`] },
+  { family: 'tfm_image_size', title: 'TF-M image size', db: 'TFM_ImageSize', m: 'TFM_ImageSize_Statistics', value: (rs) => [sum(nums(rs[0].fields)), `bytes, ${rs[0].tags.Target ?? ''} ${rs[0].tags.BuildType ?? ''} at ${short(rs[0].tags.CommitID)}`] },
+  { family: 'tfa_misra_defects', title: 'MISRA defects', db: 'TFA_MisraDefects', value: (rs, m) => [rs[0].fields.TotalDefects, `defects, ${m} ${rs[0].tags.BinMode ?? ''} at ${short(rs[0].tags.CommitID)}`] },
+  { family: 'tfa_rtinstr', title: 'Runtime instrumentation', db: 'TFA_RTINSTR', limit: 200, value: (rs, m) => { const same = rs.filter((r) => r.tags.CommitID === rs[0].tags.CommitID); return [Math.max(...same.flatMap((r) => nums(r.fields))), `max latency, ${m} at ${short(rs[0].tags.CommitID)}`]; } },
+];
+
+async function overview() {
+  let submissions = [];
+  let rejected = [];
+  try {
+    submissions = (await api.get('/api/v1/submissions', { limit: 1000 })).submissions;
+    rejected = (await api.get('/api/v1/submissions', { status: 'rejected', limit: 10 })).submissions;
+  } catch {
+    // submissions need a token; a page opened with public read only shows the numbers
+  }
+  const cards = await Promise.all(HEADLINES.map(async (hl) => {
+    const measurement = hl.m ?? (await api.measurements(hl.db))[0];
+    const rs = measurement ? await api.rows(hl.db, measurement, { order: 'desc', limit: hl.limit ?? 1 }) : [];
+    const card = h('div', { class: 'card', 'data-family': hl.family }, h('div', { class: 'muted' }, hl.title));
+    if (rs.length === 0) {
+      card.append(h('div', { class: 'value' }, '–'), h('div', { class: 'when' }, `no data: push ${hl.family}`));
+      return card;
+    }
+    const [value, what] = hl.value(rs, measurement);
+    const arrival = submissions.find((s) => s.metric === hl.family && s.status === 'delivered')?.received_at;
+    card.append(
+      h('div', { class: 'value' }, fmt(value)),
+      h('div', {}, what),
+      h('div', { class: 'when' }, arrival ? `last arrived ${arrival.replace('T', ' ').slice(0, 19)} UTC` : `latest point ${new Date(rs[0].ms).toISOString().slice(0, 10)}`),
+    );
+    return card;
+  }));
+  return [
+    h('div', { class: 'cards', id: 'headlines' }, cards),
+    panel('Recent rejected submissions', rejected.length === 0
+      ? h('p', { class: 'muted', id: 'no-rejected' }, 'None: every payload the database was sent, it took.')
+      : table('rejected-table', [
+        { key: 'id', label: 'id', num: true },
+        { key: 'metric', label: 'metric' },
+        { key: 'database', label: 'database' },
+        { key: 'received_at', label: 'received' },
+        { key: 'last_error', label: 'error' },
+      ], rejected)),
+  ];
+}
+
+// ---------------------------------------------------------------- code churn
+
+async function codeChurn(p, set) {
+  const proj = p.project === 'tfm' ? 'tfm' : 'tfa';
+  const db = proj === 'tfa' ? 'TFA_CodeChurn' : 'TFM_CodeChurn';
+  const m = `${db}_Tracking`;
+  const bases = await api.tagValues(db, 'Base_Tag', m);
+  const base = pick(p.base, bases, '');
+  const rows = await api.rows(db, m, { where: { Base_Tag: base } });
+  const selectors = h('div', { class: 'selectors' }, projectSelect(p, set), select('base', 'Base tag', [['', 'all'], ...bases], base, (v) => set({ base: v })));
+  if (rows.length === 0) return [selectors, empty('code churn', `${proj}_code_churn`)];
+  const byTag = new Map();
+  for (const r of rows) byTag.set(r.tags.Target_Tag, r);
+  const list = [...byTag.values()].sort((a, b) => a.ms - b.ms);
+  const tagDate = (r) => r.tags.Git_Tag_Date ?? shortDate(r.ms);
+  return [
+    selectors,
+    panel('Lines of change per release', chart('churn-chart', {
+      x: list.map((_, i) => i),
+      labels: list.map((r) => r.tags.Target_Tag),
+      series: [{ label: 'Lines of change', values: list.map((r) => r.fields.Lines_of_Change ?? null) }],
+      bars: true,
+      hover: (i) => `${list[i].tags.Target_Tag} (since ${list[i].tags.Base_Tag}), ${tagDate(list[i])}\n${fmt(list[i].fields.Lines_of_Change)} lines`,
+    })),
+    panel('Releases', table('churn-table', [
+      { key: 'target', label: 'Target tag', render: (r) => r.tags.Target_Tag },
+      { key: 'base', label: 'Base tag', render: (r) => r.tags.Base_Tag },
+      { key: 'date', label: 'Tag date', render: tagDate },
+      { key: 'lines', label: 'Lines of change', num: true, render: (r) => r.fields.Lines_of_Change },
+    ], [...list].reverse())),
+  ];
+}
+
+// ---------------------------------------------------------------- complexity
+
+const COMPLEXITY = {
+  tfa: { db: 'TFA_Complexity', stats: 'TFA_Complexity_Statistics', tracking: 'TFA_Complexity_Tracking', fn: (r) => r.fields.Function_ID, loc: (r) => r.tags.Location },
+  tfm: { db: 'TFM_Complexity', stats: 'TFM_Complexity_Statistics', fn: (r) => r.fields.Function, loc: (r) => r.fields.Location ?? r.tags.Location_Tag },
+};
+const whitelisted = (v) => /^(yes|true|y|1)$/i.test(String(v ?? ''));
+
+async function complexity(p, set) {
+  const proj = p.project === 'tfm' ? 'tfm' : 'tfa';
+  const c = COMPLEXITY[proj];
+  const stats = await api.rows(c.db, c.stats);
+  const tracking = c.tracking ? await api.rows(c.db, c.tracking) : [];
+  if (stats.length === 0 && tracking.length === 0) return [h('div', { class: 'selectors' }, projectSelect(p, set)), empty('complexity data', proj === 'tfa' ? 'tfa_complexity_tracking and tfa_complexity_stats' : 'tfm_complexity_stats')];
+  // Release order: the time of each tag's points.
+  const tagTime = new Map();
+  for (const r of [...tracking, ...stats]) if (!tagTime.has(r.tags.Target_Tag) || tagTime.get(r.tags.Target_Tag) > r.ms) tagTime.set(r.tags.Target_Tag, r.ms);
+  const tags = [...tagTime.keys()].sort((a, b) => tagTime.get(a) - tagTime.get(b));
+  const trend = tags.map((t) => {
+    const tr = tracking.filter((r) => r.tags.Target_Tag === t).at(-1);
+    if (tr) return tr.fields.Functions_Exceeding_Threshold_Not_Whitelisted ?? null;
+    return stats.filter((r) => r.tags.Target_Tag === t && r.fields.Score > r.fields.Threshold && !whitelisted(r.fields.Whitelisted)).length;
+  });
+  const statTags = tags.filter((t) => stats.some((r) => r.tags.Target_Tag === t));
+  const tag = pick(p.tag, statTags, statTags.at(-1));
+  const compare = pick(p.compare, statTags, statTags.at(-2) ?? statTags.at(-1));
+  const key = (r) => `${c.loc(r)}\u0000${c.fn(r)}`;
+  const inTag = new Map(stats.filter((r) => r.tags.Target_Tag === tag).map((r) => [key(r), r]));
+  const inCompare = new Map(stats.filter((r) => r.tags.Target_Tag === compare).map((r) => [key(r), r]));
+  const rowsOut = [...new Set([...inTag.keys(), ...inCompare.keys()])].map((k) => {
+    const a = inTag.get(k);
+    const b = inCompare.get(k);
+    const any = a ?? b;
+    return {
+      location: c.loc(any), fn: c.fn(any), score: a?.fields.Score, compareScore: b?.fields.Score,
+      threshold: any.fields.Threshold, whitelisted: any.fields.Whitelisted,
+      status: a && !b ? 'new' : !a && b ? 'resolved' : '',
+    };
+  }).sort((x, y) => (y.score ?? -1) - (x.score ?? -1) || String(x.location).localeCompare(String(y.location)));
+  return [
+    h('div', { class: 'selectors' },
+      projectSelect(p, set),
+      select('tag', 'Release tag', [...statTags].reverse(), tag, (v) => set({ tag: v })),
+      select('compare', 'Compare with', [...statTags].reverse(), compare, (v) => set({ compare: v }))),
+    panel('Functions over the threshold (not whitelisted) per release', chart('complexity-chart', {
+      x: tags.map((_, i) => i), labels: tags, series: [{ label: 'Functions over threshold', values: trend }],
+      hover: (i) => `${tags[i]}: ${fmt(trend[i])} functions over the threshold`,
+    })),
+    panel(`Functions over the threshold in ${tag ?? '–'} compared with ${compare ?? '–'}`, table('complexity-table', [
+      { key: 'location', label: 'Location' },
+      { key: 'fn', label: 'Function' },
+      { key: 'score', label: `Score (${tag})`, num: true },
+      { key: 'compareScore', label: `Score (${compare})`, num: true },
+      { key: 'threshold', label: 'Threshold', num: true },
+      { key: 'whitelisted', label: 'Whitelisted' },
+      { key: 'status', label: '', render: (r) => (r.status ? h('span', { class: 'badge' }, r.status) : '') },
+    ], rowsOut, (r) => r.status || undefined)),
+  ];
+}
+
+// ---------------------------------------------------------------- defects
+
+async function defects(p, set) {
+  const proj = p.project === 'tfm' ? 'tfm' : 'tfa';
+  if (proj === 'tfa') {
+    // Issue_Status is a field of the tracking points (one series per date): weekly last value per status here.
+    const track = await api.rows('TFA_Defects', 'TFA_Defects_Tracking');
+    const statuses = [...new Set(track.map((r) => r.fields.Issue_Status).filter((v) => typeof v === 'string'))].sort();
+    const status = pick(p.status, statuses, statuses.find((s) => /open/i.test(s)) ?? statuses[0]);
+    const lastOfWeek = new Map();
+    for (const r of track) if (r.fields.Issue_Status === status) lastOfWeek.set(r.ms - (r.ms % WEEK), r);
+    const values = [...lastOfWeek].sort((a, b) => a[0] - b[0]).map(([w, r]) => [w, r.fields.Number_of_Defects ?? null]);
+    const stats = await api.rows('TFA_Defects', 'TFA_Defects_Statistics');
+    const selectors = h('div', { class: 'selectors' }, projectSelect(p, set), select('status', 'Status', statuses, status, (v) => set({ status: v })));
+    if (track.length === 0 && stats.length === 0) return [selectors, empty('defects', 'tfa_defects_tracking and tfa_defects_stats')];
+    const latest = new Map();
+    for (const r of stats) latest.set(r.tags.Defect_ID, r);
+    return [
+      selectors,
+      panel(`${status ?? ''} defects per week (last value of the week)`, values.length === 0 ? empty('defect counts', 'tfa_defects_tracking') : chart('defects-chart', {
+        x: values.map((v) => v[0] / 1000), time: true,
+        series: [{ label: `${status} defects`, values: values.map((v) => v[1]) }],
+        hover: (i) => `week of ${new Date(values[i][0]).toISOString().slice(0, 10)}: ${fmt(values[i][1])} ${status} defects`,
+      })),
+      panel('Defects', stats.length === 0 ? empty('defect details', 'tfa_defects_stats') : table('defects-table', [
+        { key: 'id', label: 'Defect', render: (r) => r.tags.Defect_ID },
+        { key: 'title', label: 'Title', render: (r) => r.fields.Title },
+        { key: 'status', label: 'Status', render: (r) => r.fields.Issue_Status },
+        { key: 'measured', label: 'Measured', render: (r) => r.tags.Measured_Date },
+        { key: 'url', label: 'Link', render: (r) => h('a', { href: r.fields.URL, target: '_blank', rel: 'noopener' }, r.fields.URL) },
+      ], [...latest.values()])),
+    ];
+  }
+  const stats = await api.rows('TFM_Defects', 'TFM_Defects_Statistics');
+  const selectors = h('div', { class: 'selectors' }, projectSelect(p, set));
+  if (stats.length === 0) return [selectors, empty('defects', 'tfm_defects_stats')];
+  // TF-M sends snapshots: count the defects of each week that are not closed.
+  const weeks = new Map();
+  const week = (ms) => ms - (ms % WEEK);
+  for (const r of stats) {
+    if (/closed|resolved|fixed|done/i.test(r.fields.Status ?? '')) continue;
+    const w = week(r.ms);
+    if (!weeks.has(w)) weeks.set(w, new Set());
+    weeks.get(w).add(r.tags.Defect_ID);
+  }
+  const ws = [...weeks.keys()].sort((a, b) => a - b);
+  const latest = new Map();
+  for (const r of stats) latest.set(r.tags.Defect_ID, r);
+  return [
+    selectors,
+    panel('Open defects per week', ws.length === 0 ? h('p', { class: 'muted' }, 'No open defects.') : chart('defects-chart', {
+      x: ws.map((w) => w / 1000), time: true, series: [{ label: 'open defects', values: ws.map((w) => weeks.get(w).size) }],
+      hover: (i) => `week of ${new Date(ws[i]).toISOString().slice(0, 10)}: ${weeks.get(ws[i]).size} open defects`,
+    })),
+    panel('Defects', table('defects-table', [
+      { key: 'id', label: 'Defect', render: (r) => r.tags.Defect_ID },
+      { key: 'summary', label: 'Summary', render: (r) => r.fields.Summary },
+      { key: 'status', label: 'Status', render: (r) => r.fields.Status },
+      { key: 'priority', label: 'Priority', render: (r) => r.fields.Priority },
+      { key: 'url', label: 'Link', render: (r) => h('a', { href: r.fields.URL, target: '_blank', rel: 'noopener' }, r.fields.URL) },
+    ], [...latest.values()])),
+  ];
+}
+
+// ---------------------------------------------------------------- image size (TF-A and TF-M)
+
+const IMAGE_ORDER = ['BL1', 'BL1U', 'BL2', 'BL2U', 'BL31', 'BL32'];
+
+/** `BL31_T` -> ['BL31', 'T']; `tfm_s_t` -> ['tfm_s', 'T']. */
+function splitField(name) {
+  const i = name.lastIndexOf('_');
+  return i <= 0 ? [name, '?'] : [name.slice(0, i), name.slice(i + 1).toUpperCase()];
+}
+
+function imageTables(fields) {
+  const images = new Map();
+  for (const [k, v] of Object.entries(fields)) {
+    if (typeof v !== 'number') continue;
+    const [img, sec] = splitField(k);
+    if (!images.has(img)) images.set(img, {});
+    images.get(img)[sec] = v;
+  }
+  return images;
+}
+const orderImages = (names) => [...names].sort((a, b) => ((IMAGE_ORDER.indexOf(a) + 1 || 99) - (IMAGE_ORDER.indexOf(b) + 1 || 99)) || a.localeCompare(b));
+
+async function imageSize(p, set, kind) {
+  const tfa = kind === 'tfa';
+  const db = tfa ? 'TFA_ImageSize' : 'TFM_ImageSize';
+  const configs = tfa ? await api.measurements(db) : ['TFM_ImageSize_Statistics'];
+  const config = pick(p.config, configs, configs[0]);
+  const filterKeys = tfa ? ['BinMode'] : ['Target', 'BuildType', 'CmakeConfig', 'Compiler'];
+  const where = {};
+  const selectors = h('div', { class: 'selectors' });
+  if (tfa) selectors.append(select('config', 'Build configuration', configs, config, (v) => set({ config: v, commit: '', compare: '' })));
+  for (const k of filterKeys) {
+    const values = config ? await api.tagValues(db, k, config, where) : [];
+    where[k] = pick(p[k], values, values[0]);
+    selectors.append(select(k, k === 'BinMode' ? 'Bin mode' : k, values, where[k], (v) => set({ [k]: v, commit: '', compare: '' })));
+  }
+  const rows = config ? await api.rows(db, config, { where }) : [];
+  if (rows.length === 0) return [selectors, empty('image sizes', tfa ? 'tfa_image_size' : 'tfm_image_size')];
+  const list = byCommit(rows);
+  const ids = list.map((r) => r.tags.CommitID);
+  const commit = pick(p.commit, ids, ids.at(-1));
+  const compare = pick(p.compare, ids, ids.at(-2) ?? ids.at(-1));
+  selectors.append(
+    select('commit', 'Commit', commitOptions(list), commit, (v) => set({ commit: v })),
+    select('compare', 'Compare with', commitOptions(list), compare, (v) => set({ compare: v })));
+  const perCommit = list.map((r) => imageTables(r.fields));
+  const images = orderImages(new Set(perCommit.flatMap((m) => [...m.keys()])));
+  const sections = [...new Set(perCommit.flatMap((m) => [...m.values()].flatMap((s) => Object.keys(s))))].sort();
+  const a = perCommit[ids.indexOf(commit)];
+  const b = perCommit[ids.indexOf(compare)];
+  const total = (m, img) => (m.get(img) ? sum(Object.values(m.get(img))) : null);
+  const sectionRows = (fn) => orderImages(new Set([...a.keys(), ...b.keys()])).map((img) => {
+    const row = { image: img };
+    for (const s of sections) row[s] = fn(img, s);
+    row.total = fn(img, null);
+    return row;
+  });
+  const value = (m, img, s) => (s === null ? total(m, img) : m.get(img)?.[s] ?? null);
+  const delta = (img, s) => {
+    const x = value(a, img, s);
+    const y = value(b, img, s);
+    return x === null && y === null ? null : (x ?? 0) - (y ?? 0);
+  };
+  const sectionCols = (render) => [{ key: 'image', label: 'Image' }, ...sections.map((s) => ({ key: s, label: s, num: true, render: render(s) })), { key: 'total', label: 'Total', num: true, render: render('total') }];
+  return [
+    selectors,
+    panel('Total size of each image (bytes) across commits', chart('image-chart', {
+      x: list.map((_, i) => i), labels: list.map((r) => short(r.tags.CommitID)),
+      series: images.map((img) => ({ label: img, values: perCommit.map((m) => total(m, img)) })),
+      hover: (i) => commitHover(list[i]),
+    })),
+    panel(`Sections of each image at ${short(commit)} (bytes)`, table('sections-table', sectionCols(() => undefined), sectionRows((img, s) => value(a, img, s)).filter((r) => a.has(r.image)))),
+    panel(`Change from ${short(compare)} to ${short(commit)} (bytes)`, table('delta-table', sectionCols((s) => (r) => signed(r[s])), sectionRows(delta))),
+  ];
+}
+
+// ---------------------------------------------------------------- MISRA
+
+const MISRA_FIELDS = ['TotalDefects', 'MandatoryDefects', 'RequiredDefects', 'AdvisoryDefects'];
+
+async function misra(p, set) {
+  const db = 'TFA_MisraDefects';
+  const configs = await api.measurements(db);
+  const config = pick(p.config, configs, configs[0]);
+  const modes = config ? await api.tagValues(db, 'BinMode', config) : [];
+  const mode = pick(p.BinMode, modes, modes[0]);
+  const selectors = h('div', { class: 'selectors' },
+    select('config', 'Build configuration', configs, config, (v) => set({ config: v, commit: '', compare: '' })),
+    select('BinMode', 'Bin mode', modes, mode, (v) => set({ BinMode: v, commit: '', compare: '' })));
+  const rows = config ? await api.rows(db, config, { where: { BinMode: mode } }) : [];
+  if (rows.length === 0) return [selectors, empty('MISRA defects', 'tfa_misra_defects')];
+  const list = byCommit(rows);
+  const ids = list.map((r) => r.tags.CommitID);
+  const commit = pick(p.commit, ids, ids.at(-1));
+  const compare = pick(p.compare, ids, ids.at(-2) ?? ids.at(-1));
+  const big = list.length > 2000;
+  selectors.append(
+    big ? h('label', {}, 'Commit', h('input', { id: 'commit', value: commit, onchange: (e) => set({ commit: e.target.value }) })) : select('commit', 'Commit', commitOptions(list), commit, (v) => set({ commit: v })),
+    big ? h('label', {}, 'Compare with', h('input', { id: 'compare', value: compare, onchange: (e) => set({ compare: e.target.value }) })) : select('compare', 'Compare with', commitOptions(list), compare, (v) => set({ compare: v })));
+  const a = list[ids.indexOf(commit)];
+  const b = list[ids.indexOf(compare)];
+  return [
+    selectors,
+    panel('MISRA defects across commits', chart('misra-chart', {
+      x: list.map((_, i) => i), labels: list.map((r) => short(r.tags.CommitID)),
+      series: MISRA_FIELDS.map((f) => ({ label: f.replace('Defects', ''), values: list.map((r) => r.fields[f] ?? null) })),
+      hover: (i) => `${commitHover(list[i])}\ntotal ${fmt(list[i].fields.TotalDefects)}`,
+    })),
+    panel(`Difference between ${short(compare)} and ${short(commit)}`, table('misra-diff', [
+      { key: 'field', label: 'Defects' },
+      { key: 'b', label: short(compare), num: true },
+      { key: 'a', label: short(commit), num: true },
+      { key: 'delta', label: 'Change', num: true, render: (r) => signed(r.delta) },
+    ], MISRA_FIELDS.map((f) => ({ field: f.replace('Defects', ''), a: a.fields[f], b: b.fields[f], delta: (a.fields[f] ?? 0) - (b.fields[f] ?? 0) })))),
+  ];
+}
+
+// ---------------------------------------------------------------- runtime instrumentation
+
+async function rtinstr(p, set) {
+  const db = 'TFA_RTINSTR';
+  const targets = await api.measurements(db);
+  const target = pick(p.target, targets, targets[0]);
+  const tcs = target ? await api.tagValues(db, 'TC_Name', target) : [];
+  const tc = pick(p.tc, tcs, tcs[0]);
+  const kinds = target ? (await api.fieldKeys(db, target)).filter((f) => f.type === 'integer' || f.type === 'float').map((f) => f.field) : [];
+  const rows = target ? await api.rows(db, target, { where: { TC_Name: tc } }) : [];
+  const present = kinds.filter((k) => rows.some((r) => typeof r.fields[k] === 'number'));
+  const kind = pick(p.kind, present, present.find((k) => k.startsWith('Latency')) ?? present[0]);
+  const selectors = h('div', { class: 'selectors' },
+    select('target', 'Instrumentation target', targets, target, (v) => set({ target: v, tc: '', kind: '', commit: '', compare: '' })),
+    select('tc', 'Test case', tcs, tc, (v) => set({ tc: v, kind: '' })),
+    select('kind', 'Latency', present, kind, (v) => set({ kind: v })));
+  const withKind = rows.filter((r) => typeof r.fields[kind] === 'number');
+  if (withKind.length === 0) return [selectors, empty('runtime instrumentation', 'tfa_rtinstr')];
+  const commits = byCommit(withKind);
+  const ids = commits.map((r) => r.tags.CommitID);
+  const cores = [...new Set(withKind.map((r) => `${r.tags.Cluster_ID}/${r.tags.CPU_Core}`))].sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));
+  const value = new Map(withKind.map((r) => [`${r.tags.CommitID}\u0000${r.tags.Cluster_ID}/${r.tags.CPU_Core}`, r.fields[kind]]));
+  const commit = pick(p.commit, ids, ids.at(-1));
+  const compare = pick(p.compare, ids, ids.at(-2) ?? ids.at(-1));
+  selectors.append(
+    select('commit', 'Commit', commitOptions(commits), commit, (v) => set({ commit: v })),
+    select('compare', 'Compare with', commitOptions(commits), compare, (v) => set({ compare: v })));
+  const clusters = [...new Set(withKind.map((r) => r.tags.Cluster_ID))].sort((x, y) => Number(x) - Number(y));
+  const maxOf = (id, cl) => {
+    const vs = withKind.filter((r) => r.tags.CommitID === id && r.tags.Cluster_ID === cl).map((r) => r.fields[kind]);
+    return vs.length ? Math.max(...vs) : null;
+  };
+  return [
+    selectors,
+    panel(`${kind} per cluster/core across commits`, chart('rtinstr-chart', {
+      x: commits.map((_, i) => i), labels: commits.map((r) => short(r.tags.CommitID)),
+      series: cores.map((c) => ({ label: `cluster ${c.split('/')[0]} core ${c.split('/')[1]}`, values: ids.map((id) => value.get(`${id}\u0000${c}`) ?? null) })),
+      hover: (i) => commitHover(commits[i]),
+    })),
+    panel(`Maximum ${kind} per cluster`, table('rtinstr-compare', [
+      { key: 'cluster', label: 'Cluster' },
+      { key: 'b', label: short(compare), num: true },
+      { key: 'a', label: short(commit), num: true },
+      { key: 'delta', label: 'Change', num: true, render: (r) => signed(r.delta) },
+    ], clusters.map((cl) => {
+      const x = maxOf(commit, cl);
+      const y = maxOf(compare, cl);
+      return { cluster: cl, a: x, b: y, delta: x === null || y === null ? null : x - y };
+    }))),
+  ];
+}
+
+export const PAGES = {
+  overview: { title: 'Overview', render: overview },
+  'code-churn': { title: 'Code churn', render: codeChurn },
+  complexity: { title: 'Complexity', render: complexity },
+  defects: { title: 'Defects', render: defects },
+  'image-size': { title: 'TF-A image size', render: (p, set) => imageSize(p, set, 'tfa') },
+  'tfm-image-size': { title: 'TF-M image size', render: (p, set) => imageSize(p, set, 'tfm') },
+  misra: { title: 'MISRA defects', render: misra },
+  rtinstr: { title: 'Runtime instrumentation', render: rtinstr },
+};
