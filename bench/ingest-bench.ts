@@ -4,9 +4,12 @@
 //        [--connections 1,16,64] [--cpu-prof DIR] [--no-direct] [--json FILE]
 import autocannon, { type AutocannonRequest } from 'autocannon';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
+import path from 'node:path';
 import { type BrokerProcess, startBrokerProcess } from '../test/helpers/broker.js';
 import { type Influx, startInflux } from '../test/helpers/influxd.js';
+import { waitFor } from '../test/helpers/ports.js';
 import { COMPLEXITY_FUNCTIONS, churnBody, complexityBody, nsOf } from './payloads.js';
 
 type PayloadKind = 'churn' | 'complexity';
@@ -205,6 +208,35 @@ function influxPid(influx: Influx): number | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The test helper's broker, restarted as `node --cpu-prof --cpu-prof-dir=DIR dist/src/cli/main.js serve`
+ * with the same data dir, secret and port (Node refuses --cpu-prof in NODE_OPTIONS). The profile
+ * is written when the broker exits after SIGTERM.
+ */
+async function startProfiledBroker(env: Record<string, string>, dir: string): Promise<BrokerProcess> {
+  const base = await startBrokerProcess(env);
+  await base.stop();
+  const childEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('QMB_')) childEnv[k] = v;
+  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`, path.resolve('dist/src/cli/main.js'), 'serve'], {
+    env: { ...childEnv, ...base.env, QMB_PORT: String(base.port), QMB_HOST: '127.0.0.1' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`profiled broker exited ${child.exitCode}`);
+    return (await fetch(`${base.url}/healthz`)).ok;
+  }, 20_000, 'the profiled broker to answer /healthz');
+  return {
+    ...base,
+    child: () => child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,7 +474,7 @@ interface Target {
 
 function targetLine(t: Target): string {
   const ok = t.better === 'higher' ? t.value >= t.limit : t.value <= t.limit;
-  return `  ${ok ? 'MET ' : 'MISS'} ${t.name}: ${f2(t.value)} (target ${t.better === 'higher' ? '≥' : '≤'} ${t.limit})`;
+  return `  ${ok ? 'MET ' : 'MISS'} ${t.name}: ${t.value.toFixed(3)} (target ${t.better === 'higher' ? '≥' : '≤'} ${t.limit})`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -485,8 +517,7 @@ async function main(): Promise<number> {
       const v = process.env[k];
       if (v) env[k] = v;
     }
-    if (args.cpuProf) env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${args.cpuProf}`.trim();
-    const broker = await startBrokerProcess(env);
+    const broker = args.cpuProf ? await startProfiledBroker(env, args.cpuProf) : await startBrokerProcess(env);
     cleanups.push(() => broker.cleanup());
     cleanups.push(() => broker.stop());
     const token = broker.token('ci');
@@ -502,7 +533,7 @@ async function main(): Promise<number> {
 
     // Warm-up (JIT, database creation, connections), into its own day; not reported.
     let day = FIRST_DAY_MS;
-    for (const spec of PAYLOADS) {
+    for (const spec of PAYLOADS.filter((p) => !args.only?.kind || p.kind === args.only.kind)) {
       await runBroker(ctx, spec, 4, Math.min(2, args.duration), day);
       if (args.direct) await runDirect(ctx, spec, 4, Math.min(2, args.duration), day);
     }
