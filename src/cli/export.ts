@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { parse } from 'lossless-json';
 import type { Config } from '../config.js';
 import { formatPoint } from '../ingest/line-protocol.js';
-import type { FieldType, FieldValue, Point } from '../ingest/points.js';
+import type { FieldValue, Point } from '../ingest/points.js';
 import { InfluxSink } from '../sinks/influx.js';
 import type { Sink } from '../sinks/sink.js';
 import { cliConfig } from './context.js';
@@ -20,14 +20,17 @@ export interface ExportResult {
 
 const DEFAULTS = { batchLines: 5000 } as const;
 
-/** A stored field as line protocol wants it, from its JSON literal and the type the store recorded. */
-function fieldValue(literal: unknown, type: FieldType | undefined): FieldValue | undefined {
-  if (literal === null || literal === undefined) return undefined;
-  if (typeof literal === 'boolean') return { kind: 'boolean', value: literal };
-  if (typeof literal === 'string' && type !== 'integer' && type !== 'float') return { kind: 'string', value: literal };
-  const text = String(literal);
-  if (type === 'integer' || (type === undefined && /^-?\d+$/.test(text))) return { kind: 'integer', value: BigInt(text) };
-  return { kind: 'float', value: Number(text) };
+/** A number as written in the store's JSON: the literal tells integer (`5`) from float (`5.0`). */
+class Literal {
+  constructor(readonly text: string) {}
+}
+
+/** A stored field as line protocol wants it; the store writes whole floats with `.0`, so the literal decides the type. */
+function fieldValue(v: unknown): FieldValue | undefined {
+  if (v instanceof Literal) return /^-?\d+$/.test(v.text) ? { kind: 'integer', value: BigInt(v.text) } : { kind: 'float', value: Number(v.text) };
+  if (typeof v === 'boolean') return { kind: 'boolean', value: v };
+  if (typeof v === 'string') return { kind: 'string', value: v };
+  return undefined;
 }
 
 /**
@@ -38,10 +41,6 @@ export async function exportEmbedded(storeFile: string, sink: Sink, onProgress: 
   const db = new Database(storeFile, { readonly: true, fileMustExist: true });
   const result: ExportResult = { databases: 0, series: 0, points: 0 };
   try {
-    const types = new Map<string, FieldType>();
-    for (const t of db.prepare('SELECT db, measurement, field, type FROM field_types').all() as { db: string; measurement: string; field: string; type: FieldType }[]) {
-      types.set(`${t.db}\u0000${t.measurement}\u0000${t.field}`, t.type);
-    }
     const names = (db.prepare('SELECT name FROM databases ORDER BY name').all() as { name: string }[]).map((r) => r.name);
     const seriesOf = db.prepare('SELECT id, measurement, tags FROM series WHERE db = ? ORDER BY id');
     const pointsOf = db.prepare('SELECT time, fields FROM points WHERE series_id = ? ORDER BY time').safeIntegers(true);
@@ -60,11 +59,11 @@ export async function exportEmbedded(storeFile: string, sink: Sink, onProgress: 
         result.series++;
         const tags = Object.entries(JSON.parse(s.tags) as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
         for (const p of pointsOf.iterate(s.id) as Iterable<{ time: bigint; fields: string }>) {
-          // Literals as text, so integers beyond 2^53 keep every digit.
-          const raw = parse(p.fields, null, (literal: string) => literal) as Record<string, unknown>;
+          // Number literals kept as text, so integers beyond 2^53 keep every digit and 5.0 stays float.
+          const raw = parse(p.fields, null, (literal: string) => new Literal(literal)) as Record<string, unknown>;
           const fields: [string, FieldValue][] = [];
           for (const [k, v] of Object.entries(raw)) {
-            const value = fieldValue(v, types.get(`${name}\u0000${s.measurement}\u0000${k}`));
+            const value = fieldValue(v);
             if (value) fields.push([k, value]);
           }
           if (fields.length === 0) continue;

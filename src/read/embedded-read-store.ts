@@ -86,13 +86,14 @@ export class EmbeddedReadStore implements ReadStore {
   async fieldKeys(db: string, measurement?: string): Promise<FieldKey[]> {
     this.#requireDb(db);
     const params: Param[] = [db];
-    let sql = 'SELECT measurement, field, type FROM field_types WHERE db = ?';
+    // Types are kept per weekly shard, as InfluxDB does: a field typed differently in two shards is listed once per type.
+    let sql = 'SELECT DISTINCT measurement, field, type FROM field_types WHERE db = ?';
     if (measurement !== undefined) {
       sql += ' AND measurement = ?';
       params.push(measurement);
     }
     const rows = this.#all<FieldKey>(sql, params);
-    return rows.sort((a, b) => (a.measurement !== b.measurement ? (a.measurement < b.measurement ? -1 : 1) : a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+    return rows.sort((a, b) => (a.measurement !== b.measurement ? (a.measurement < b.measurement ? -1 : 1) : a.field !== b.field ? (a.field < b.field ? -1 : 1) : a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
   }
 
   /** `FROM points p JOIN series s ... WHERE` for one measurement, time range and tag filters. */

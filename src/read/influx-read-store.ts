@@ -119,7 +119,7 @@ export class InfluxReadStore implements ReadStore {
         if (FIELD_TYPES.has(type)) out.push({ measurement: s.name ?? measurement ?? '', field: String(v[0]), type: type as FieldKey['type'] });
       }
     }
-    return out.sort((a, b) => (a.measurement !== b.measurement ? (a.measurement < b.measurement ? -1 : 1) : a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+    return out.sort((a, b) => (a.measurement !== b.measurement ? (a.measurement < b.measurement ? -1 : 1) : a.field !== b.field ? (a.field < b.field ? -1 : 1) : a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
   }
 
   /**
