@@ -188,6 +188,12 @@ function procStatus(pid: number): Record<string, number> {
   return out;
 }
 
+/** Bytes a process has caused to be written to the disk so far (journal inserts, WAL, fsyncs). */
+function diskWrites(pid: number): number {
+  const m = /^write_bytes:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
 const CLK_TCK = 100;
 
 /** CPU seconds (user + system) a process has used so far. */
@@ -302,6 +308,8 @@ interface RunFigures {
   /** Seconds the broker needed after the last response to empty its journal. */
   drainSeconds: number;
   brokerCpu: number;
+  /** MB the broker wrote to the disk during the case. */
+  brokerDiskMb: number;
   influxCpu: number;
   loadCpu: number;
   allLanded: boolean;
@@ -349,6 +357,7 @@ async function runBroker(env: Env, spec: PayloadSpec, connections: number, durat
   const { broker } = env;
   const pid = broker.child()?.pid as number;
   const b0 = cpuSeconds(pid);
+  const w0 = diskWrites(pid);
   const i0 = env.influxPid ? cpuSeconds(env.influxPid) : 0;
   let landedAt = 0;
   const load = await drive({
@@ -372,6 +381,7 @@ async function runBroker(env: Env, spec: PayloadSpec, connections: number, durat
     },
   });
   const b1 = cpuSeconds(pid);
+  const w1 = diskWrites(pid);
   const i1 = env.influxPid ? cpuSeconds(env.influxPid) : 0;
   const counted = await countPoints(env, spec.database, spec, dayMs);
   const acceptedPoints = load.accepted * spec.points;
@@ -393,6 +403,7 @@ async function runBroker(env: Env, spec: PayloadSpec, connections: number, durat
     landedPerSec: counted / landedSeconds,
     drainSeconds: (landedAt - load.lastResponseAt) / 1000,
     brokerCpu: b1 - b0,
+    brokerDiskMb: (w1 - w0) / 1048576,
     influxCpu: i1 - i0,
     loadCpu: load.loadCpu,
     allLanded: counted === acceptedPoints && load.errors === 0,
@@ -438,6 +449,7 @@ async function runDirect(env: Env, spec: PayloadSpec, connections: number, durat
     landedPerSec: counted / load.elapsed,
     drainSeconds: 0,
     brokerCpu: 0,
+    brokerDiskMb: 0,
     influxCpu: i1 - i0,
     loadCpu: load.loadCpu,
     allLanded: counted === acceptedPoints && load.errors === 0,
@@ -453,7 +465,7 @@ const f2 = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '-');
 
 function describe(r: RunFigures): string {
   const other = Object.entries(r.statuses).filter(([s]) => !s.startsWith('2'));
-  const cpu = r.target === 'broker' ? `cpu s: broker ${f1(r.brokerCpu)} influxd ${f1(r.influxCpu)} load ${f1(r.loadCpu)}` : `cpu s: influxd ${f1(r.influxCpu)} load ${f1(r.loadCpu)}`;
+  const cpu = r.target === 'broker' ? `broker wrote ${f1(r.brokerDiskMb)} MB to disk; cpu s: broker ${f1(r.brokerCpu)} (${f0((1e6 * r.brokerCpu) / Math.max(1, r.requests))} µs/req) influxd ${f1(r.influxCpu)} load ${f1(r.loadCpu)}` : `cpu s: influxd ${f1(r.influxCpu)} load ${f1(r.loadCpu)}`;
   return (
     `  ${r.target.padEnd(6)} ${f0(r.requests)} accepted req (${f0(r.reqPerSec)} req/s, ${r.pointsPerRequest} pt/req), ` +
     `p50 ${f1(r.p50)} ms, p99 ${f1(r.p99)} ms; landed ${f0(r.countedPoints)} of ${f0(r.acceptedPoints)} accepted points ` +
