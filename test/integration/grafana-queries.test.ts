@@ -192,3 +192,136 @@ for (const [file, dashboard] of Object.entries(dashboards())) {
     assert.deepEqual(problems, []);
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// The complexity comparison table is built by Grafana transformations from two queries. Grafana
+// does not run here, so the transformations the panel names are replayed on the real query
+// results, the way Grafana's InfluxDB data source (resultFormat "table") and transformations
+// shape them; a transformation this replay does not know fails the test.
+
+interface Frame {
+  fields: { name: string; values: unknown[] }[];
+}
+interface Transformation {
+  id: string;
+  options: Record<string, unknown>;
+}
+interface ComparePanel extends Panel {
+  transformations?: Transformation[];
+  fieldConfig: { overrides: { matcher: { id: string; options: string }; properties: { id: string; value: unknown }[] }[] };
+}
+
+/** One table frame per query, as Grafana makes it: `Time` first, then the columns in order. */
+async function tableFrame(db: string, query: string): Promise<Frame | undefined> {
+  const series = await influx.query(db, query);
+  const first = series[0];
+  if (!first) return undefined;
+  return {
+    fields: first.columns.map((c, i) => ({
+      name: c === 'time' ? 'Time' : c,
+      values: series.flatMap((s) => s.values.map((row) => row[i])),
+    })),
+  };
+}
+
+const rowCount = (f: Frame) => f.fields[0]?.values.length ?? 0;
+
+/** Grafana's merge: an outer join on the fields every frame has, merging rows that do not clash. */
+function merge(frames: Frame[]): Frame[] {
+  if (frames.length <= 1) return frames;
+  const names = [...new Set(frames.flatMap((f) => f.fields.map((x) => x.name)))];
+  const keyNames = names.filter((n) => frames.every((f) => f.fields.some((x) => x.name === n)));
+  if (keyNames.length === 0) return frames;
+  const rows: Record<string, unknown>[] = [];
+  const byKey = new Map<string, Record<string, unknown>[]>();
+  for (const f of frames) {
+    for (let r = 0; r < rowCount(f); r++) {
+      const value: Record<string, unknown> = {};
+      for (const x of f.fields) value[x.name] = x.values[r];
+      const key = JSON.stringify(keyNames.map((n) => value[n]));
+      const same = byKey.get(key) ?? [];
+      const target = same.find((e) => Object.keys(value).every((p) => e[p] === undefined || e[p] === null || e[p] === value[p]));
+      if (target) Object.assign(target, value);
+      else {
+        const copy = { ...value };
+        same.push(copy);
+        rows.push(copy);
+        byKey.set(key, same);
+      }
+    }
+  }
+  return [{ fields: names.map((name) => ({ name, values: rows.map((r) => r[name]) })) }];
+}
+
+function transform(frames: Frame[], steps: Transformation[]): Frame[] {
+  for (const { id, options } of steps) {
+    if (id === 'organize') {
+      const exclude = (options['excludeByName'] ?? {}) as Record<string, boolean>;
+      const rename = (options['renameByName'] ?? {}) as Record<string, string>;
+      frames = frames.map((f) => ({ fields: f.fields.filter((x) => !exclude[x.name]).map((x) => ({ ...x, name: rename[x.name] || x.name })) }));
+    } else if (id === 'merge') {
+      frames = merge(frames);
+    } else if (id === 'calculateField') {
+      const reduce = options['reduce'] as { include: string[]; reducer: string };
+      assert.equal(options['mode'], 'reduceRow');
+      assert.equal(reduce.reducer, 'sum');
+      frames = frames.map((f) => {
+        const cols = f.fields.filter((x) => reduce.include.includes(x.name));
+        const values = Array.from({ length: rowCount(f) }, (_, r) => cols.reduce((sum, c) => sum + (typeof c.values[r] === 'number' ? (c.values[r] as number) : 0), 0));
+        return { fields: [...f.fields, { name: String(options['alias']), values }] };
+      });
+    } else if (id !== 'sortBy') {
+      assert.fail(`transformation ${id} is not replayed by this test`);
+    }
+  }
+  return frames;
+}
+
+test('the complexity comparison marks the functions new and resolved between two tags', async () => {
+  const dashboard = dashboards()['complexity.json'] as JsonObject;
+  const vars = (dashboard['templating'] as JsonObject)['list'] as unknown as Variable[];
+  const panels = (dashboard['panels'] as unknown as ComparePanel[]).filter((p) => p.transformations?.some((t) => t.id === 'merge'));
+  assert.equal(panels.length, 2, 'a comparison table for TF-A and for TF-M');
+  for (const panel of panels) {
+    const [a, b] = panel.targets ?? [];
+    assert.ok(a && b, `${panel.title}: two queries`);
+    const db = dbByUid.get(a.datasource.uid) ?? '';
+    const tagVar = (t: Target) => /'\$(\w+)'/.exec(t.query)?.[1] ?? '';
+    const [varA, varB] = [tagVar(a), tagVar(b)];
+    assert.notEqual(varA, varB);
+    const mappings = panel.fieldConfig.overrides
+      .flatMap((o) => o.properties.filter((p) => p.id === 'mappings'))
+      .flatMap((p) => p.value as { options: Record<string, { text: string }> }[]);
+    const statusText = (v: unknown) => mappings.find((m) => m.options[String(v)])?.options[String(v)]?.text ?? `unmapped ${String(v)}`;
+    const tags = await variableValues(vars.find((v) => v.name === varA) as Variable, {});
+    let comparedWithBothChanges = 0;
+    for (const tagA of tags) {
+      for (const tagB of tags) {
+        if (tagA === tagB) continue;
+        const values = { [varA]: tagA, [varB]: tagB };
+        const frameA = await tableFrame(db, interpolate(a.query, values));
+        const frameB = await tableFrame(db, interpolate(b.query, values));
+        if (!frameA || !frameB) continue;
+        const [table] = transform([frameA, frameB], panel.transformations ?? []);
+        assert.ok(table);
+        const col = (name: string) => table.fields.find((x) => x.name === name)?.values ?? assert.fail(`${panel.title}: no column ${name} after the transformations`);
+        // What the table should say, from the two query results directly.
+        const keys = (f: Frame) => {
+          const loc = f.fields.find((x) => x.name === 'Location')?.values ?? [];
+          const fn = f.fields.find((x) => x.name === 'Function')?.values ?? [];
+          return new Set(loc.map((l, r) => `${String(l)} ${String(fn[r])}`));
+        };
+        const [inA, inB] = [keys(frameA), keys(frameB)];
+        const expected = new Map<string, string>();
+        for (const k of inA) expected.set(k, inB.has(k) ? 'in both' : 'RESOLVED');
+        for (const k of inB) if (!inA.has(k)) expected.set(k, 'NEW');
+        const [loc, fn, status] = [col('Location'), col('Function'), col('Status')];
+        const actual = new Map(loc.map((l, r) => [`${String(l)} ${String(fn[r])}`, statusText(status[r])]));
+        assert.deepEqual(actual, expected, `${panel.title} for ${tagA} and ${tagB}`);
+        const texts = new Set(actual.values());
+        if (texts.has('NEW') && texts.has('RESOLVED')) comparedWithBothChanges++;
+      }
+    }
+    assert.ok(comparedWithBothChanges > 0, `${panel.title}: no two seeded tags where functions are both new and resolved, with rows for both tags`);
+  }
+});

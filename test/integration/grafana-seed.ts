@@ -20,6 +20,15 @@ function day(i: number): string {
   return new Date(Date.UTC(2019, 2, 1 + 10 * i, 12)).toISOString();
 }
 
+/**
+ * The functions over the complexity threshold at release `i`: two at every release, one only at
+ * the first (resolved after it) and one from the second on (new in it), so that comparing two
+ * tags has functions of one tag only on both sides.
+ */
+export function complexFunctions(prefix: string, i: number): string[] {
+  return [`${prefix}_a`, `${prefix}_b`, i === 0 ? `${prefix}_old` : `${prefix}_new`];
+}
+
 function envelope(metric: string, data: unknown[]): Record<string, unknown> {
   return { api_version: '1.0', metadata: { metrics: metric }, data };
 }
@@ -80,7 +89,7 @@ function history(): SeedPayload[] {
     const base = i > 0 ? RELEASES[i - 1] : 'v1.9';
     add(`tfa churn ${tag}`, envelope('tfa_code_churn', [{ measurement: 'TFA_CodeChurn_Tracking', fields: { Lines_of_Change: 1000 + i }, tags: { Git_Tag_Date: date, Base_Tag: base, Target_Tag: tag }, time: day(i) }]));
     add(`tfm churn ${tag}`, envelope('tfm_code_churn', [{ measurement: 'TFM_CodeChurn_Tracking', fields: { Lines_of_Change: 2000 + i }, tags: { Git_Tag_Date: String(date), Base_Tag: `TF-M${base}`, Target_Tag: `TF-M${tag}` }, time: day(i) }]));
-    add(`tfa complexity ${tag}`, envelope('tfa_complexity_stats', ['fn_a', 'fn_b'].map((fn, k) => ({
+    add(`tfa complexity ${tag}`, envelope('tfa_complexity_stats', complexFunctions('fn', i).map((fn, k) => ({
       measurement: 'TFA_Complexity_Statistics',
       fields: { Function_ID: fn, Score: 11 + k + i, Whitelisted: 'no', Threshold: 10 },
       tags: { Git_Tag_Date: date, Base_Tag: base, Target_Tag: tag, Location: `lib/${fn}.c` },
@@ -92,7 +101,7 @@ function history(): SeedPayload[] {
       tags: { Git_Tag_Date: date, Target_Tag: tag },
       time: day(i),
     }]));
-    add(`tfm complexity ${tag}`, envelope('tfm_complexity_stats', ['tfm_a', 'tfm_b'].map((fn, k) => ({
+    add(`tfm complexity ${tag}`, envelope('tfm_complexity_stats', complexFunctions('tfm', i).map((fn, k) => ({
       measurement: 'TFM_Complexity_Statistics',
       fields: { Function: fn, Whitelisted: 'no', Location: `secure_fw/${fn}.c`, Score: 11 + k + i, Threshold: 10 },
       tags: { Git_Tag_Date: String(date), Target_Tag: `TF-M${tag}`, Base_Tag: `TF-M${base}`, Location_Tag: `secure_fw/${fn}.c` },
