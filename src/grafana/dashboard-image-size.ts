@@ -1,11 +1,14 @@
 // Image size: TF-A images per build configuration and bin mode, TF-M files per build.
 import { barsPerField, bytes, DashboardBuilder, pointsAndLines, type JsonObject } from './model.js';
-import { sumOfFields, tagsEqual } from './queries.js';
+import { differenceOfSum, sumOfFields, tagsEqual } from './queries.js';
 
 /** The TF-A images tracked, and the `nm` symbol classes measured in each. */
 export const TFA_IMAGES = ['BL1', 'BL1U', 'BL2', 'BL2U', 'BL31', 'BL32'] as const;
 export const TFA_SECTIONS = ['B', 'D', 'R', 'T', 'V', 'W'] as const;
 const TFA_FIELD_REGEX = `/^(${TFA_IMAGES.join('|')})_[A-Z]$/`;
+
+/** Names the bars of a `difference(/regex/)` query after the field alone (`difference_BL1_B` -> `BL1_B`). */
+const dropDifferencePrefix: JsonObject = { id: 'renameByRegex', options: { regex: '^difference_(.+)$', renamePattern: '$1' } };
 
 /** TF-A image sizes: the measurement is the build configuration. */
 export function tfaImageSizeDashboard(): JsonObject {
@@ -13,7 +16,7 @@ export function tfaImageSizeDashboard(): JsonObject {
   const d = new DashboardBuilder(
     'qmb-tfa-image-size',
     'Image size (TF-A)',
-    'Size of each TF-A image across commits. The total of an image is the sum of all its sections (B, D, R, T, V, W) that the commit reported.',
+    'Size of each TF-A image across commits, its sections at one commit, and the change between two commits, per image and per section. The total of an image is the sum of all its sections (B, D, R, T, V, W) that the commit reported.',
   );
   d.variable({ name: 'config', label: 'Build config', database: db, query: 'SHOW MEASUREMENTS' })
     .variable({ name: 'binmode', label: 'Bin mode', database: db, query: 'SHOW TAG VALUES FROM "$config" WITH KEY = "BinMode"' });
@@ -58,7 +61,7 @@ export function tfaImageSizeDashboard(): JsonObject {
       database: db,
       width: 12,
       height: 14,
-      queries: [{ query: `SELECT ${TFA_FIELD_REGEX} FROM "$config" WHERE ${filter} AND "CommitID" = '$commit' AND $timeFilter` }],
+      queries: [{ query: `SELECT ${TFA_FIELD_REGEX} FROM "$config" WHERE ${filter} AND "CommitID" = '$commit' AND $timeFilter`, alias: '$col' }],
       options: barsPerField(),
       fieldConfig: bytes(),
     })
@@ -72,9 +75,30 @@ export function tfaImageSizeDashboard(): JsonObject {
       queries: [
         {
           query: `SELECT difference(${TFA_FIELD_REGEX}) FROM "$config" WHERE ${filter} AND ("CommitID" = '$commit' OR "CommitID" = '$commit2') AND $timeFilter`,
+          alias: '$col',
         },
       ],
+      transformations: [dropDifferencePrefix],
       options: barsPerField(),
+      fieldConfig: bytes(),
+    })
+    .panel({
+      type: 'bargauge',
+      title: 'Change of the total size per image between $commit and $commit2',
+      description:
+        'Newer minus older of the two chosen commits, per image: the change of B + D + R + T + V + W (sections a commit did not report count as zero; no bar for an image neither commit has).',
+      database: db,
+      width: 24,
+      height: 8,
+      queries: TFA_IMAGES.map((image) => ({
+        query: differenceOfSum(
+          '$config',
+          TFA_SECTIONS.map((s) => `${image}_${s}`),
+          `${filter} AND ("CommitID" = '$commit' OR "CommitID" = '$commit2')`,
+        ),
+        alias: image,
+      })),
+      options: { ...barsPerField(), orientation: 'vertical' },
       fieldConfig: bytes(),
     });
   return d.build();
@@ -87,7 +111,7 @@ export function tfmImageSizeDashboard(): JsonObject {
   const d = new DashboardBuilder(
     'qmb-tfm-image-size',
     'Image size (TF-M)',
-    'Size of each TF-M image file across commits. The total of a file is bss + data + text.',
+    'Size of each TF-M image file across commits, its sections at one commit, and the change between two commits, per file and per section. The total of a file is bss + data + text.',
   );
   const show = (key: string, where: Record<string, string>) =>
     `SHOW TAG VALUES FROM "${m}" WITH KEY = "${key}"` + (Object.keys(where).length ? ` WHERE ${tagsEqual(where)}` : '');
@@ -143,23 +167,48 @@ export function tfmImageSizeDashboard(): JsonObject {
       database: db,
       width: 12,
       height: 12,
-      queries: [{ query: `SELECT /_[bdt]$/ FROM "${m}" WHERE ${filter} AND "CommitID" = '$commit' AND $timeFilter` }],
+      queries: [{ query: `SELECT /_[bdt]$/ FROM "${m}" WHERE ${filter} AND "CommitID" = '$commit' AND $timeFilter`, alias: '$col' }],
       options: barsPerField(),
       fieldConfig: bytes(),
     })
     .panel({
       type: 'bargauge',
       title: 'Change per section between $commit and $commit2',
-      description: 'Newer minus older of the two chosen commits (bytes).',
+      description: 'Newer minus older of the two chosen commits, per file and section (bytes).',
       database: db,
       width: 12,
       height: 12,
       queries: [
         {
           query: `SELECT difference(/_[bdt]$/) FROM "${m}" WHERE ${filter} AND ("CommitID" = '$commit' OR "CommitID" = '$commit2') AND $timeFilter`,
+          alias: '$col',
         },
       ],
+      transformations: [dropDifferencePrefix],
       options: barsPerField(),
+      fieldConfig: bytes(),
+    })
+    .panel({
+      type: 'stat',
+      title: 'Change of the total size of $file between $commit and $commit2',
+      description: 'Newer minus older of the two chosen commits: the change of bss + data + text of the file (bytes).',
+      database: db,
+      width: 8,
+      height: 5,
+      repeat: 'file',
+      queries: [
+        {
+          query: differenceOfSum(m, ['${file}_b', '${file}_d', '${file}_t'], `${filter} AND ("CommitID" = '$commit' OR "CommitID" = '$commit2')`),
+          alias: '$file',
+        },
+      ],
+      options: {
+        reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+        graphMode: 'none',
+        textMode: 'value',
+        colorMode: 'none',
+        justifyMode: 'auto',
+      },
       fieldConfig: bytes(),
     });
   return d.build();

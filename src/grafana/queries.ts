@@ -13,9 +13,18 @@ export function id(name: string): string {
  * field is read by its own subquery under one name, and the outer query sums whatever is there
  * per timestamp (one point per commit, so one-second buckets never merge two commits).
  */
-export function sumOfFields(measurement: string, fields: readonly string[], where: string): string {
+export function sumOfFields(measurement: string, fields: readonly string[], where: string, alias?: string): string {
   const parts = fields.map((f) => `(SELECT ${id(f)} AS v FROM ${id(measurement)} WHERE ${where} AND $timeFilter)`);
-  return `SELECT sum(v) FROM ${parts.join(', ')} WHERE $timeFilter GROUP BY time(1s) fill(none)`;
+  return `SELECT sum(v)${alias ? ` AS ${alias}` : ''} FROM ${parts.join(', ')} WHERE $timeFilter GROUP BY time(1s) fill(none)`;
+}
+
+/**
+ * The change of the sum of several fields between the points that `where` selects (two commits):
+ * the later total minus the earlier one, as one value. Missing fields count as zero, as in
+ * {@link sumOfFields}; no value when `where` selects fewer than two points.
+ */
+export function differenceOfSum(measurement: string, fields: readonly string[], where: string): string {
+  return `SELECT difference(total) FROM (${sumOfFields(measurement, fields, where, 'total')}) WHERE $timeFilter`;
 }
 
 /** `"key" = '$variable'` for each pair, joined with AND. */
