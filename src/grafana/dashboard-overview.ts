@@ -132,20 +132,27 @@ export function overviewDashboard(): JsonObject {
   }
   d.row('Submissions').panel({
     type: 'text',
-    title: 'Rejected submissions',
+    title: 'Recent rejected submissions: not in Grafana, see the broker',
+    description: 'Rejected submissions are kept in the broker, not in InfluxDB, so no Grafana panel can list them.',
     width: 24,
-    height: 6,
+    height: 8,
     options: {
       mode: 'markdown',
       content: [
-        'Payloads that the database refused are kept by the broker, not in InfluxDB. To list and replay them:',
+        '**Grafana cannot show rejected submissions.** A payload that InfluxDB refused never reached InfluxDB:',
+        "the broker keeps it in its own journal, which this Grafana does not read. To see the recent ones, use the broker:",
+        '',
+        "- its built-in dashboard, page *Overview*, table *Recent rejected submissions*: `http://BROKER:5000/dashboard`",
+        '  (the broker address, port 5000 in the compose stack);',
+        '- or the command line, then replay one once the cause is fixed:',
         '',
         '```',
         'qmb submissions list --status rejected',
         'qmb submissions retry ID',
         '```',
         '',
-        "The broker's `/metrics` endpoint counts them, and its built-in dashboard (`/dashboard`) lists the recent ones.",
+        "The broker's read API lists them too (`GET /api/v1/submissions?status=rejected`), and its `/metrics` endpoint counts them",
+        '(`qmb_rejected_submissions_total`).',
       ].join('\n'),
     },
   });
