@@ -32,7 +32,8 @@ function moduleOf(url: string): string {
     return (rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]) ?? url;
   }
   const dist = url.lastIndexOf('/dist/');
-  if (dist >= 0) return url.slice(dist + '/dist/'.length).replace(/\.js$/, '.ts');
+  // Our compiled code: line numbers are those of the .js file.
+  if (dist >= 0) return url.slice(dist + '/dist/'.length);
   return url.replace(/^file:\/\/.*\//, '');
 }
 
@@ -48,13 +49,15 @@ function stageOf(f: CallFrame): string {
   if (name === '(idle)') return 'idle';
   if (name === '(program)') return 'V8/native, no JS frame (program)';
   if (/^validate\d+$/.test(name) || m === 'ajv' || m === 'ajv-draft-04' || m === 'fast-uri') return 'Ajv validation (compiled schemas)';
-  if (m === 'lossless-json' || m === 'src/ingest/json.ts') return 'JSON parsing (lossless-json, toPlain)';
-  if (m === 'src/ingest/line-protocol.ts') return 'line protocol formatting';
+  if (m === 'lossless-json' || m === 'src/ingest/json.js') return 'JSON parsing (lossless-json, toPlain)';
+  if (m === 'src/ingest/line-protocol.js') return 'line protocol formatting';
   if (m.startsWith('src/ingest/') || m.startsWith('src/metrics/')) return 'conversion to points (src/ingest, src/metrics)';
-  if (m === 'better-sqlite3' || m === 'src/journal/journal.ts') return 'SQLite journal (better-sqlite3)';
-  if (m === 'src/journal/worker.ts' || m === 'src/sinks/influx.ts' || m.includes('undici')) return 'delivery worker and InfluxDB client (undici fetch)';
-  if (m === 'jose' || m.startsWith('src/auth/')) return 'auth (JWT verify, users)';
-  if (m === 'prom-client' || m === 'src/telemetry.ts') return 'telemetry (prom-client)';
+  if (m === 'better-sqlite3' || m === 'src/journal/journal.js') return 'SQLite journal (better-sqlite3)';
+  if (m === 'src/journal/worker.js' || m === 'src/sinks/influx.js' || m.includes('undici')) return 'delivery worker and InfluxDB client (undici fetch)';
+  if (m === 'node:internal/crypto/random') return 'Fastify and routes';
+  if (m === 'jose' || m.startsWith('src/auth/') || m.startsWith('node:internal/crypto/') || m === 'node:internal/worker/js_transferable')
+    return 'auth (JWT verify: jose over WebCrypto, users)';
+  if (m === 'prom-client' || m === 'src/telemetry.js') return 'telemetry (prom-client)';
   if (m === 'pino' || m === 'fastify' || m.startsWith('@fastify/') || m === 'find-my-way' || m === 'avvio' || m.startsWith('src/http/') || m.startsWith('fast-') || m === 'light-my-request' || m === 'secure-json-parse')
     return 'Fastify and routes';
   if (m.startsWith('node:_http') || m === 'node:net' || m.startsWith('node:internal/stream') || m.startsWith('node:stream') || m.startsWith('node:internal/http') || m === 'node:internal/streams/writable' || m === 'node:internal/streams/readable')
