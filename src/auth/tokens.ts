@@ -51,6 +51,7 @@ export class TokenService {
         algorithms: [ALGORITHM],
         clockTolerance: LEEWAY_SECONDS,
         requiredClaims: ['exp'],
+        currentDate: new Date(nowSeconds * 1000),
       }));
     } catch (err) {
       throw new TokenInvalidError(describe(err));
