@@ -5,6 +5,7 @@ import { BrokerError, ForbiddenMetricError, JournalFullError } from '../errors.j
 import type { LosslessValue } from '../ingest/json.js';
 import { type PreparedPayload, preparePayload } from '../ingest/prepare.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
+import type { NewSubmission, Submission } from '../journal/journal.js';
 
 export interface Accepted {
   id: number;
@@ -36,22 +37,26 @@ export function prepareFor(deps: BrokerDeps, stamp: AcceptStamp, user: User, bod
   }
 }
 
-/** Commits a prepared payload to the journal, unless the journal is over its limit. */
-export async function journalPayload(deps: BrokerDeps, user: User, prepared: PreparedPayload): Promise<number> {
-  const { journal, config } = deps;
-  const points = prepared.points.length;
-  if (journal.pendingPoints + points > config.journalMaxPoints) {
-    throw new JournalFullError(journal.pendingPoints, config.journalMaxPoints, 5);
-  }
-  const id = await journal.append({
+/** The journal entry of a prepared payload: only its line protocol travels on, not the parsed tree. */
+export function journalEntry(user: User, prepared: PreparedPayload): NewSubmission {
+  return {
     metric: prepared.metric.name,
     apiVersion: prepared.version,
     database: prepared.database,
     userId: user.id,
-    points,
+    points: prepared.points.length,
     lines: prepared.lines,
-  });
-  deps.telemetry.accepted.inc({ metric: prepared.metric.name });
-  deps.telemetry.acceptedPoints.inc(points);
-  return id;
+  };
+}
+
+/** Commits an entry to the journal, unless the journal is over its limit. */
+export async function journalPayload(deps: BrokerDeps, entry: NewSubmission): Promise<Submission> {
+  const { journal, config } = deps;
+  if (journal.pendingPoints + entry.points > config.journalMaxPoints) {
+    throw new JournalFullError(journal.pendingPoints, config.journalMaxPoints, 5);
+  }
+  const submission = await journal.append(entry);
+  deps.telemetry.accepted.inc({ metric: entry.metric });
+  deps.telemetry.acceptedPoints.inc(entry.points);
+  return submission;
 }

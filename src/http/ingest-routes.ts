@@ -13,7 +13,7 @@ import type { LosslessValue } from '../ingest/json.js';
 import type { FieldValue, Point } from '../ingest/points.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
 import type { Submission, SubmissionStatus } from '../journal/journal.js';
-import { journalPayload, prepareFor } from './accept.js';
+import { journalEntry, journalPayload, prepareFor } from './accept.js';
 import { authenticate } from './auth-hook.js';
 
 const MAX_WAIT_SECONDS = 300;
@@ -98,10 +98,11 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
     const wait = parseWait((request.query as Record<string, unknown>)['wait']);
     requireJson(request.body, request.headers['content-type']);
     const user = request.user!;
-    const prepared = prepareFor(deps, stamp, user, request.body);
-    const id = await journalPayload(deps, user, prepared);
-    const settled = wait > 0 ? await deps.journal.waitSettled(id, wait * 1000) : deps.journal.get(id);
-    return answerSubmission(reply, settled!);
+    const entry = journalEntry(user, prepareFor(deps, stamp, user, request.body));
+    request.body = null; // let the parsed tree go while the journal commits
+    const submission = await journalPayload(deps, entry);
+    const settled = wait > 0 ? await deps.journal.waitSettled(submission.id, wait * 1000) : submission;
+    return answerSubmission(reply, settled ?? submission);
   });
 
   app.post('/api/v1/validate', { onRequest }, async (request) => {

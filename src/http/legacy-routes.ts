@@ -5,7 +5,7 @@ import type { BrokerDeps } from '../broker.js';
 import { InvalidCredentialsError, RateLimitedError, UnsupportedMediaTypeError } from '../errors.js';
 import type { LosslessValue } from '../ingest/json.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
-import { journalPayload, prepareFor } from './accept.js';
+import { journalEntry, journalPayload, prepareFor } from './accept.js';
 import { authenticate } from './auth-hook.js';
 
 // Verified against when the user does not exist, so both cases take the same time.
@@ -46,9 +46,10 @@ export function registerLegacyRoutes(app: FastifyInstance, deps: BrokerDeps, sta
     async (request, reply) => {
       if (request.body === undefined) throw new UnsupportedMediaTypeError(request.headers['content-type']);
       const user = request.user!;
-      const prepared = prepareFor(deps, stamp, user, request.body as LosslessValue);
-      const id = await journalPayload(deps, user, prepared);
-      return reply.code(204).header('X-Submission-Id', String(id)).send();
+      const entry = journalEntry(user, prepareFor(deps, stamp, user, request.body as LosslessValue));
+      request.body = null; // let the parsed tree go while the journal commits
+      const submission = await journalPayload(deps, entry);
+      return reply.code(204).header('X-Submission-Id', String(submission.id)).send();
     },
   );
 }

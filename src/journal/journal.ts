@@ -87,7 +87,6 @@ CREATE TABLE IF NOT EXISTS submissions (
   database TEXT NOT NULL,
   user_id INTEGER,
   points INTEGER NOT NULL,
-  lines TEXT NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'rejected')),
   attempts INTEGER NOT NULL DEFAULT 0,
   last_error TEXT,
@@ -95,15 +94,24 @@ CREATE TABLE IF NOT EXISTS submissions (
   delivered_at INTEGER,
   updated_at INTEGER NOT NULL
 );
+-- Line protocol apart from the status row: a status change then rewrites a small row, not the
+-- payload. Deleted once delivered; kept for rejected submissions so they can be retried.
+CREATE TABLE IF NOT EXISTS submission_lines (
+  id INTEGER PRIMARY KEY,
+  lines TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS submissions_pending ON submissions (database, id) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS submissions_status ON submissions (status, id);
 `;
 
 interface Waiting {
   entry: NewSubmission;
-  resolve: (id: number) => void;
+  resolve: (submission: Submission) => void;
   reject: (err: Error) => void;
 }
+
+/** Points whose lines stay in memory after their commit, so delivery need not read them back. */
+const LINE_CACHE_POINTS = 500_000;
 
 /**
  * The journal. Appends from one event-loop turn share one transaction (group commit); every
@@ -112,7 +120,12 @@ interface Waiting {
 export class Journal extends EventEmitter {
   readonly file: string;
   #db: Database.Database;
+  /** Second connection for status changes: losing one to a power cut only means a repeated write. */
+  #statusDb: Database.Database;
   #clock: Clock;
+  #lineCache = new Map<number, string>();
+  #lineCachePoints = 0;
+  #cachedPointsById = new Map<number, number>();
   #queue: Waiting[] = [];
   #scheduled = false;
   #pendingPoints = 0;
@@ -130,28 +143,32 @@ export class Journal extends EventEmitter {
     this.#db.pragma('synchronous = FULL');
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(SCHEMA);
+    this.#statusDb = new Database(this.file);
+    this.#statusDb.pragma('synchronous = NORMAL');
+    this.#statusDb.pragma('busy_timeout = 5000');
     this.#stmts = {
       insert: this.#db.prepare(
-        `INSERT INTO submissions (metric, api_version, database, user_id, points, lines, status, received_at, updated_at)
-         VALUES (@metric, @apiVersion, @database, @userId, @points, @lines, 'pending', @now, @now)`,
+        `INSERT INTO submissions (metric, api_version, database, user_id, points, status, received_at, updated_at)
+         VALUES (@metric, @apiVersion, @database, @userId, @points, 'pending', @now, @now)`,
       ),
+      insertLines: this.#db.prepare(`INSERT INTO submission_lines (id, lines) VALUES (?, ?)`),
       get: this.#db.prepare(`SELECT ${COLUMNS} FROM submissions WHERE id = ?`),
       pendingDbs: this.#db.prepare(`SELECT DISTINCT database FROM submissions WHERE status = 'pending'`),
       batchHeads: this.#db.prepare(
         `SELECT id, points, received_at FROM submissions WHERE status = 'pending' AND database = ? ORDER BY id LIMIT ?`,
       ),
-      batchLines: this.#db.prepare(
-        `SELECT id, lines FROM submissions WHERE status = 'pending' AND database = ? AND id BETWEEN ? AND ? ORDER BY id`,
-      ),
-      delivered: this.#db.prepare(
+      batchLines: this.#db.prepare(`SELECT id, lines FROM submission_lines WHERE id BETWEEN ? AND ?`),
+      hasPending: this.#db.prepare(`SELECT 1 FROM submissions WHERE status = 'pending' AND database = ? LIMIT 1`),
+      delivered: this.#statusDb.prepare(
         `UPDATE submissions SET status = 'delivered', attempts = attempts + 1, last_error = NULL, delivered_at = @now, updated_at = @now WHERE id = @id AND status = 'pending'`,
       ),
-      attempt: this.#db.prepare(`UPDATE submissions SET attempts = attempts + 1, last_error = @error, updated_at = @now WHERE id = @id`),
-      rejected: this.#db.prepare(
+      dropLines: this.#statusDb.prepare(`DELETE FROM submission_lines WHERE id = ?`),
+      attempt: this.#statusDb.prepare(`UPDATE submissions SET attempts = attempts + 1, last_error = @error, updated_at = @now WHERE id = @id`),
+      rejected: this.#statusDb.prepare(
         `UPDATE submissions SET status = 'rejected', attempts = attempts + 1, last_error = @error, updated_at = @now WHERE id = @id AND status = 'pending'`,
       ),
-      retry: this.#db.prepare(`UPDATE submissions SET status = 'pending', updated_at = @now WHERE id = @id AND status = 'rejected'`),
-      prune: this.#db.prepare(`DELETE FROM submissions WHERE status = 'delivered' AND delivered_at < ?`),
+      retry: this.#statusDb.prepare(`UPDATE submissions SET status = 'pending', updated_at = @now WHERE id = @id AND status = 'rejected'`),
+      prune: this.#statusDb.prepare(`DELETE FROM submissions WHERE status = 'delivered' AND delivered_at < ?`),
       depth: this.#db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(points), 0) AS p FROM submissions WHERE status = 'pending'`),
       counts: this.#db.prepare(`SELECT status, COUNT(*) AS n FROM submissions GROUP BY status`),
     };
@@ -186,8 +203,8 @@ export class Journal extends EventEmitter {
     return this.#pendingSubmissions;
   }
 
-  /** Commits a submission; resolves with its id once it is on disk. */
-  append(entry: NewSubmission): Promise<number> {
+  /** Commits a submission; resolves with it once it is on disk. */
+  append(entry: NewSubmission): Promise<Submission> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ entry, resolve, reject });
       if (!this.#scheduled) {
@@ -204,21 +221,61 @@ export class Journal extends EventEmitter {
     if (batch.length === 0) return;
     const now = this.#clock.now();
     const insert = this.#stmt('insert');
+    const insertLines = this.#stmt('insertLines');
     let ids: number[];
     try {
-      ids = this.#db.transaction(() => batch.map((w) => Number(insert.run({ ...w.entry, now }).lastInsertRowid)))();
+      ids = this.#db.transaction(() =>
+        batch.map((w) => {
+          const { lines, ...row } = w.entry;
+          const id = Number(insert.run({ ...row, now }).lastInsertRowid);
+          insertLines.run(id, lines);
+          return id;
+        }),
+      )();
     } catch (err) {
       for (const w of batch) w.reject(err as Error);
       return;
     }
     const databases = new Set<string>();
     batch.forEach((w, i) => {
-      this.#pendingPoints += w.entry.points;
+      const id = ids[i] as number;
+      const { entry } = w;
+      this.#pendingPoints += entry.points;
       this.#pendingSubmissions++;
-      databases.add(w.entry.database);
-      w.resolve(ids[i] as number);
+      this.#remember(id, entry.lines, entry.points);
+      databases.add(entry.database);
+      w.resolve({
+        id,
+        metric: entry.metric,
+        apiVersion: entry.apiVersion,
+        database: entry.database,
+        userId: entry.userId,
+        points: entry.points,
+        status: 'pending',
+        attempts: 0,
+        lastError: null,
+        receivedAt: now,
+        deliveredAt: null,
+        updatedAt: now,
+      });
     });
     for (const db of databases) this.emit('appended', db);
+  }
+
+  #remember(id: number, lines: string, points: number): void {
+    this.#lineCache.set(id, lines);
+    this.#cachedPointsById.set(id, points);
+    this.#lineCachePoints += points;
+    while (this.#lineCachePoints > LINE_CACHE_POINTS && this.#lineCache.size > 1) {
+      const oldest = this.#lineCache.keys().next().value as number;
+      this.#forget(oldest);
+    }
+  }
+
+  #forget(id: number): void {
+    if (!this.#lineCache.delete(id)) return;
+    this.#lineCachePoints -= this.#cachedPointsById.get(id) ?? 0;
+    this.#cachedPointsById.delete(id);
   }
 
   get(id: number): Submission | undefined {
@@ -266,18 +323,39 @@ export class Journal extends EventEmitter {
       points += h.points;
     }
     if (chosen.length === 0) return [];
-    const lines = this.#stmt('batchLines').all(database, chosen[0]!.id, chosen[chosen.length - 1]!.id) as { id: number; lines: string }[];
-    const byId = new Map(lines.map((l) => [l.id, l.lines]));
-    return chosen.map((h) => ({ id: h.id, points: h.points, lines: byId.get(h.id) ?? '', receivedAt: h.received_at }));
+    let stored: Map<number, string> | undefined;
+    if (chosen.some((h) => !this.#lineCache.has(h.id))) {
+      const rows = this.#stmt('batchLines').all(chosen[0]!.id, chosen[chosen.length - 1]!.id) as { id: number; lines: string }[];
+      stored = new Map(rows.map((r) => [r.id, r.lines]));
+    }
+    return chosen.map((h) => ({
+      id: h.id,
+      points: h.points,
+      lines: this.#lineCache.get(h.id) ?? stored?.get(h.id) ?? '',
+      receivedAt: h.received_at,
+    }));
+  }
+
+  /** Whether a database has undelivered submissions. */
+  hasPending(database: string): boolean {
+    return this.#stmt('hasPending').get(database) !== undefined;
   }
 
   #settle(entries: PendingEntry[], stmt: string, error: string | null): void {
     const now = this.#clock.now();
     const s = this.#stmt(stmt);
-    const changed = this.#db.transaction(() => entries.filter((e) => s.run({ id: e.id, now, error }).changes > 0))();
+    const dropLines = stmt === 'delivered' ? this.#stmt('dropLines') : undefined;
+    const changed = this.#statusDb.transaction(() =>
+      entries.filter((e) => {
+        const hit = s.run({ id: e.id, now, error }).changes > 0;
+        if (hit) dropLines?.run(e.id);
+        return hit;
+      }),
+    )();
     for (const e of changed) {
       this.#pendingPoints -= e.points;
       this.#pendingSubmissions--;
+      this.#forget(e.id);
     }
     const status: SubmissionStatus = stmt === 'delivered' ? 'delivered' : 'rejected';
     for (const e of changed) this.emit('settled', e.id, status);
@@ -295,7 +373,7 @@ export class Journal extends EventEmitter {
   markAttempt(entries: PendingEntry[], error: string): void {
     const now = this.#clock.now();
     const s = this.#stmt('attempt');
-    this.#db.transaction(() => {
+    this.#statusDb.transaction(() => {
       for (const e of entries) s.run({ id: e.id, now, error });
     })();
   }
@@ -350,6 +428,7 @@ export class Journal extends EventEmitter {
 
   close(): void {
     if (this.#queue.length > 0) this.#flush();
+    this.#statusDb.close();
     this.#db.close();
   }
 }

@@ -117,7 +117,7 @@ export class DeliveryWorker {
       })
       .finally(() => {
         lane.busy = false;
-        if (!lane.timer && this.#o.journal.nextBatch(db, 1).length > 0) this.#kick(db);
+        if (!lane.timer && this.#o.journal.hasPending(db)) this.#kick(db);
       });
   }
 

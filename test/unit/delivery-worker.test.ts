@@ -35,8 +35,8 @@ describe('delivery worker', () => {
   let sink: ScriptedSink;
   let worker: DeliveryWorker;
 
-  const append = (db: string, line: string, points = 1): Promise<number> =>
-    journal.append({ metric: 'm', apiVersion: '1.0', database: db, userId: 1, points, lines: line });
+  const append = async (db: string, line: string, points = 1): Promise<number> =>
+    (await journal.append({ metric: 'm', apiVersion: '1.0', database: db, userId: 1, points, lines: line })).id;
 
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'qmb-worker-'));
