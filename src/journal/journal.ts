@@ -111,7 +111,7 @@ interface Waiting {
 }
 
 /** Points whose lines stay in memory after their commit, so delivery need not read them back. */
-const LINE_CACHE_POINTS = 500_000;
+const LINE_CACHE_POINTS = 50_000;
 
 /**
  * The journal. Appends from one event-loop turn share one transaction (group commit); every
