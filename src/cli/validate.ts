@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BrokerError } from '../errors.js';
-import { parseLossless } from '../ingest/json.js';
+import { JsonBody } from '../ingest/json.js';
 import { preparePayload } from '../ingest/prepare.js';
 import { loadRegistry } from '../metrics/registry.js';
 import { cliConfig } from './context.js';
@@ -19,7 +19,7 @@ export function registerValidate(program: Command): void {
       let bad = 0;
       for (const file of files) {
         try {
-          const body = parseLossless(readFileSync(file, 'utf8'));
+          const body = JsonBody.parse(readFileSync(file, 'utf8'));
           const p = preparePayload(body, registry, BigInt(Date.now()) * 1_000_000n);
           process.stdout.write(`${file}: ok metric=${p.metric.name} database=${p.database} points=${p.points.length}\n`);
           if (opts.lines) process.stdout.write(`${p.lines}\n`);

@@ -2,7 +2,7 @@
 import type { User } from '../auth/users.js';
 import type { BrokerDeps } from '../broker.js';
 import { BrokerError, ForbiddenMetricError, JournalFullError } from '../errors.js';
-import type { LosslessValue } from '../ingest/json.js';
+import type { JsonBody } from '../ingest/json.js';
 import { type PreparedPayload, preparePayload } from '../ingest/prepare.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
 import type { NewSubmission, Submission } from '../journal/journal.js';
@@ -12,11 +12,11 @@ export interface Accepted {
   prepared: PreparedPayload;
 }
 
-function metricNameOf(body: LosslessValue): string {
+function metricNameOf(body: unknown): string {
   if (body && typeof body === 'object' && !Array.isArray(body)) {
-    const meta = (body as Record<string, LosslessValue>)['metadata'];
+    const meta = (body as Record<string, unknown>)['metadata'];
     if (meta && typeof meta === 'object' && !Array.isArray(meta)) {
-      const m = (meta as Record<string, LosslessValue>)['metrics'];
+      const m = (meta as Record<string, unknown>)['metrics'];
       if (typeof m === 'string') return m.slice(0, 64);
     }
   }
@@ -24,15 +24,16 @@ function metricNameOf(body: LosslessValue): string {
 }
 
 /** Validates and converts a payload for a user; throws a BrokerError naming every problem. */
-export function prepareFor(deps: BrokerDeps, stamp: AcceptStamp, user: User, body: LosslessValue): PreparedPayload {
+export function prepareFor(deps: BrokerDeps, stamp: AcceptStamp, user: User, body: JsonBody): PreparedPayload {
+  const plain = body.plain;
   try {
-    const items = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, LosslessValue>)['data'] : undefined;
+    const items = plain && typeof plain === 'object' && !Array.isArray(plain) ? (plain as Record<string, unknown>)['data'] : undefined;
     const now = stamp.reserve(Array.isArray(items) ? items.length : 1);
     return preparePayload(body, deps.registry, now, (metric) => {
       if (!deps.users.mayWrite(user, metric.name)) throw new ForbiddenMetricError(user.name, metric.name);
     });
   } catch (err) {
-    if (err instanceof BrokerError) deps.telemetry.validationFailures.inc({ metric: metricNameOf(body), code: err.code });
+    if (err instanceof BrokerError) deps.telemetry.validationFailures.inc({ metric: metricNameOf(plain), code: err.code });
     throw err;
   }
 }

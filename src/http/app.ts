@@ -13,7 +13,7 @@ import {
   UnsupportedMediaTypeError,
   errorBody,
 } from '../errors.js';
-import { parseLossless } from '../ingest/json.js';
+import { JsonBody } from '../ingest/json.js';
 import { AcceptStamp } from '../ingest/stamp.js';
 import { registerCatalogRoutes } from './catalog-routes.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
@@ -55,7 +55,7 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     try {
-      done(null, parseLossless(body as string));
+      done(null, JsonBody.parse(body as string));
     } catch (err) {
       done(err as Error, undefined);
     }

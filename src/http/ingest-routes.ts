@@ -9,7 +9,7 @@ import {
   UnsupportedMediaTypeError,
   errorBody,
 } from '../errors.js';
-import type { LosslessValue } from '../ingest/json.js';
+import type { JsonBody } from '../ingest/json.js';
 import type { FieldValue, Point } from '../ingest/points.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
 import type { Submission, SubmissionStatus } from '../journal/journal.js';
@@ -63,7 +63,7 @@ function parseWait(raw: unknown): number {
   return n;
 }
 
-function requireJson(body: unknown, contentType: string | undefined): asserts body is LosslessValue {
+function requireJson(body: unknown, contentType: string | undefined): asserts body is JsonBody {
   if (body === undefined) throw new UnsupportedMediaTypeError(contentType);
 }
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { verifyPassword } from '../auth/password.js';
 import type { BrokerDeps } from '../broker.js';
 import { InvalidCredentialsError, RateLimitedError, UnsupportedMediaTypeError } from '../errors.js';
-import type { LosslessValue } from '../ingest/json.js';
+import type { JsonBody } from '../ingest/json.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
 import { journalEntry, journalPayload, prepareFor } from './accept.js';
 import { authenticate } from './auth-hook.js';
@@ -29,9 +29,10 @@ export function registerLegacyRoutes(app: FastifyInstance, deps: BrokerDeps, sta
       if (request.body === undefined && request.headers['content-type'] && !request.headers['content-type'].includes('json')) {
         throw new UnsupportedMediaTypeError(request.headers['content-type']);
       }
-      const body = request.body as Record<string, LosslessValue> | undefined;
-      const username = body && typeof body === 'object' ? body['username'] : undefined;
-      const password = body && typeof body === 'object' ? body['password'] : undefined;
+      const plain = (request.body as JsonBody | undefined)?.plain;
+      const body = plain && typeof plain === 'object' ? (plain as Record<string, unknown>) : undefined;
+      const username = body?.['username'];
+      const password = body?.['password'];
       if (typeof username !== 'string' || typeof password !== 'string') throw new InvalidCredentialsError();
       const user = deps.users.byName(username);
       const ok = await verifyPassword(password, user?.password ?? DUMMY_HASH);
@@ -46,7 +47,7 @@ export function registerLegacyRoutes(app: FastifyInstance, deps: BrokerDeps, sta
     async (request, reply) => {
       if (request.body === undefined) throw new UnsupportedMediaTypeError(request.headers['content-type']);
       const user = request.user!;
-      const entry = journalEntry(user, prepareFor(deps, stamp, user, request.body as LosslessValue));
+      const entry = journalEntry(user, prepareFor(deps, stamp, user, request.body as JsonBody));
       request.body = null; // let the parsed tree go while the journal commits
       const submission = await journalPayload(deps, entry);
       return reply.code(204).header('X-Submission-Id', String(submission.id)).send();

@@ -34,6 +34,129 @@ export function parseLossless(text: string): LosslessValue {
   }
 }
 
+// A fast path for the common body: the engine's JSON.parse gives the plain tree, one scan of the
+// text gives the number literals in document order, and the literals are put in place of the
+// numbers only when the converter needs them. Whenever the walk order could differ from the text's
+// order (keys that look like array indexes, which engines enumerate first; duplicate keys) the
+// body is parsed again by lossless-json, which also rejects duplicate keys.
+
+/** Number literals and the count of object members, in document order. */
+function scanLiterals(text: string): { literals: string[]; members: number } {
+  const literals: string[] = [];
+  let members = 0;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // a string: jump to its closing quote, skipping escaped quotes
+      let j = i + 1;
+      for (;;) {
+        j = text.indexOf('"', j);
+        let backslashes = 0;
+        while (text.charCodeAt(j - 1 - backslashes) === 92) backslashes++;
+        if (backslashes % 2 === 0) break;
+        j++;
+      }
+      i = j + 1;
+    } else if (c === 58) {
+      members++;
+      i++;
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      let j = i + 1;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if ((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45) j++;
+        else break;
+      }
+      literals.push(text.slice(i, j));
+      i = j;
+    } else i++;
+  }
+  return { literals, members };
+}
+
+const INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/;
+
+/** Walks the plain tree in enumeration order; with `replace`, puts JsonNumbers in place. False when the order is unsafe. */
+function walkNumbers(root: unknown, literals: string[], replace: boolean): { ok: boolean; members: number; root: unknown } {
+  let next = 0;
+  let members = 0;
+  const visit = (v: unknown): unknown => {
+    if (typeof v === 'number') {
+      const literal = literals[next++];
+      if (literal === undefined || Number(literal) !== v) throw UNSAFE;
+      return replace ? new JsonNumber(literal) : v;
+    }
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const out = visit(v[i]);
+        if (replace) v[i] = out;
+      }
+    } else if (v !== null && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      for (const key in o) {
+        if (INDEX_KEY.test(key)) throw UNSAFE;
+        members++;
+        const out = visit(o[key]);
+        if (replace && typeof o[key] === 'number') o[key] = out;
+      }
+    }
+    return v;
+  };
+  let out: unknown;
+  try {
+    out = visit(root);
+  } catch (err) {
+    if (err === UNSAFE) return { ok: false, members, root };
+    throw err;
+  }
+  return { ok: next === literals.length, members, root: out };
+}
+
+const UNSAFE = new Error('unsafe order');
+
+/** A parsed request body: the plain tree for validation, the literal-keeping tree for conversion. */
+export class JsonBody {
+  readonly plain: unknown;
+  #tree: LosslessValue | undefined;
+  #literals: string[] | undefined;
+
+  private constructor(plain: unknown, tree: LosslessValue | undefined, literals: string[] | undefined) {
+    this.plain = plain;
+    this.#tree = tree;
+    this.#literals = literals;
+  }
+
+  /** Parses a body; throws InvalidJsonError with the position of the problem. */
+  static parse(text: string): JsonBody {
+    let plain: unknown;
+    try {
+      plain = JSON.parse(text);
+    } catch {
+      const tree = parseLossless(text); // throws with the position of the problem
+      return new JsonBody(toPlain(tree), tree, undefined);
+    }
+    const { literals, members } = scanLiterals(text);
+    const check = walkNumbers(plain, literals, false);
+    if (check.ok && check.members === members) return new JsonBody(plain, undefined, literals);
+    const tree = parseLossless(text);
+    return new JsonBody(toPlain(tree), tree, undefined);
+  }
+
+  /**
+   * The tree with JsonNumber for every number. On the fast path this turns the plain tree into it
+   * in place, so read `plain` (validation) before calling this.
+   */
+  lossless(): LosslessValue {
+    if (this.#tree === undefined) {
+      this.#tree = walkNumbers(this.plain, this.#literals ?? [], true).root as LosslessValue;
+      this.#literals = undefined;
+    }
+    return this.#tree;
+  }
+}
+
 /** The same value with plain JS numbers, for schema validation. */
 export function toPlain(value: LosslessValue): unknown {
   if (value instanceof JsonNumber) return value.value;

@@ -10,7 +10,7 @@ import {
 } from '../errors.js';
 import { CONVERTER_FUNCTIONS } from '../metrics/converters.js';
 import type { MetricDefinition, MetricRegistry } from '../metrics/registry.js';
-import { type LosslessValue, JsonNumber, describeKind, toPlain } from './json.js';
+import { JsonBody, type LosslessValue, JsonNumber, describeKind } from './json.js';
 import { formatPoint } from './line-protocol.js';
 import { type Point, Problems } from './points.js';
 
@@ -25,10 +25,11 @@ export interface PreparedPayload {
 }
 
 /** Reads `metadata.metrics` and `api_version`, reporting every missing part at once. */
-export function readEnvelope(body: LosslessValue): { metric: string; version: string } {
-  if (body === null || typeof body !== 'object' || Array.isArray(body) || body instanceof JsonNumber) {
-    throw new BodyNotObjectError(describeKind(body));
+export function readEnvelope(plain: unknown): { metric: string; version: string } {
+  if (plain === null || typeof plain !== 'object' || Array.isArray(plain) || plain instanceof JsonNumber) {
+    throw new BodyNotObjectError(describeKind(plain));
   }
+  const body = plain as Record<string, LosslessValue>;
   const details: ErrorDetail[] = [];
   const version = body['api_version'];
   const metadata = body['metadata'];
@@ -63,18 +64,18 @@ export function resolveMetric(registry: MetricRegistry, metric: string, version:
  * Throws a BrokerError naming every problem; returns the points and their line protocol.
  */
 export function preparePayload(
-  body: LosslessValue,
+  body: JsonBody,
   registry: MetricRegistry,
   now: bigint,
   authorize: (metric: MetricDefinition) => void = () => {},
 ): PreparedPayload {
-  const envelope = readEnvelope(body);
+  const envelope = readEnvelope(body.plain);
   const metric = resolveMetric(registry, envelope.metric, envelope.version);
   authorize(metric);
-  const violations = metric.validate(envelope.version, toPlain(body));
+  const violations = metric.validate(envelope.version, body.plain);
   if (violations.length > 0) throw new SchemaViolationError(metric.name, violations);
   const problems = new Problems();
-  const points = CONVERTER_FUNCTIONS[metric.converter](body as { [key: string]: LosslessValue }, {
+  const points = CONVERTER_FUNCTIONS[metric.converter](body.lossless() as { [key: string]: LosslessValue }, {
     fieldTypes: metric.fieldTypes,
     now,
     problems,
