@@ -1,18 +1,13 @@
 // Reading InfluxDB 1.x with InfluxQL over /query; answers parsed without losing nanosecond times.
 import { parse } from 'lossless-json';
 import { NotFoundError } from '../errors.js';
+import type { InfluxOptions } from '../sinks/influx.js';
 import { ident, tagConditions, whereClause } from './influxql.js';
 import type { FieldJson, FieldKey, ReadStore, Row, RowsQuery, SeriesGroup, SeriesQuery, TagFilter } from './read-store.js';
 import { type RawRow, type RawTableRow, finishRows, finishSeries, sortedUnique, toFieldJson } from './shape.js';
 
-export interface InfluxReadOptions {
-  url: string;
-  username?: string | undefined;
-  password?: string | undefined;
-  token?: string | undefined;
-  timeoutMs?: number;
-  fetch?: typeof fetch;
-}
+/** Same connection settings as the sink's. */
+export type InfluxReadOptions = InfluxOptions;
 
 interface InfluxSeries {
   name?: string;

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { LosslessNumber, parse, stringify } from 'lossless-json';
+import { SPEC_DATABASES } from '../helpers/spec-databases.js';
 
 export type Json = null | boolean | string | LosslessNumber | Json[] | { [key: string]: Json };
 
@@ -203,21 +204,7 @@ export function expectedFieldJson(value: Json): unknown {
   return value;
 }
 
-/** The target databases of metrics.md. */
-export const DATABASES: Record<string, string> = {
-  tfa_code_churn: 'TFA_CodeChurn',
-  tfa_complexity_stats: 'TFA_Complexity',
-  tfa_complexity_tracking: 'TFA_Complexity',
-  tfa_defects_stats: 'TFA_Defects',
-  tfa_defects_tracking: 'TFA_Defects',
-  tfa_rtinstr: 'TFA_RTINSTR',
-  tfa_image_size: 'TFA_ImageSize',
-  tfa_misra_defects: 'TFA_MisraDefects',
-  tfm_code_churn: 'TFM_CodeChurn',
-  tfm_complexity_stats: 'TFM_Complexity',
-  tfm_defects_stats: 'TFM_Defects',
-  tfm_image_size: 'TFM_ImageSize',
-};
+export const DATABASES = SPEC_DATABASES;
 
 export interface ExpectedPoint {
   metric: string;

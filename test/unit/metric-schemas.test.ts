@@ -4,26 +4,13 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadRegistry } from '../../src/metrics/registry.js';
+import { SPEC_DATABASES } from '../helpers/spec-databases.js';
 
 // Tests run from the repository root (compiled to dist/test/unit), so data paths are relative to it.
 const METRICS_DIR = 'metrics';
 const FIXTURES_DIR = path.join('test', 'fixtures', 'payloads');
 
-/** The metrics and databases that spec/metrics.md names; the built-ins must be exactly these. */
-const EXPECTED: Readonly<Record<string, string>> = {
-  tfa_code_churn: 'TFA_CodeChurn',
-  tfa_complexity_stats: 'TFA_Complexity',
-  tfa_complexity_tracking: 'TFA_Complexity',
-  tfa_defects_stats: 'TFA_Defects',
-  tfa_defects_tracking: 'TFA_Defects',
-  tfa_rtinstr: 'TFA_RTINSTR',
-  tfa_image_size: 'TFA_ImageSize',
-  tfa_misra_defects: 'TFA_MisraDefects',
-  tfm_code_churn: 'TFM_CodeChurn',
-  tfm_complexity_stats: 'TFM_Complexity',
-  tfm_defects_stats: 'TFM_Defects',
-  tfm_image_size: 'TFM_ImageSize',
-};
+const EXPECTED = SPEC_DATABASES;
 
 interface ValidCase {
   name: string;
