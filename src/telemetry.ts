@@ -1,6 +1,7 @@
 // Prometheus metrics of one broker instance (own registry, so several instances can live in one process).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Journal, PendingEntry } from './journal/journal.js';
+import type { Journal } from './journal/journal.js';
+import type { PendingEntry } from './journal/submission.js';
 import type { DeliveryObserver } from './journal/worker.js';
 
 export class Telemetry implements DeliveryObserver {

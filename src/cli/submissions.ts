@@ -1,6 +1,7 @@
 // `qmb submissions list|retry`: inspect and replay the journal (safe while the broker runs).
 import type { Command } from 'commander';
-import { Journal, type SubmissionStatus } from '../journal/journal.js';
+import { Journal } from '../journal/journal.js';
+import type { SubmissionStatus } from '../journal/submission.js';
 import { cliConfig } from './context.js';
 
 const STATUSES = ['pending', 'delivered', 'rejected'];

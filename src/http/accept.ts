@@ -5,7 +5,7 @@ import { BrokerError, ForbiddenMetricError, JournalFullError } from '../errors.j
 import type { JsonBody } from '../ingest/json.js';
 import { type PreparedPayload, preparePayload } from '../ingest/prepare.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
-import type { NewSubmission, Submission } from '../journal/journal.js';
+import type { NewSubmission, Submission } from '../journal/submission.js';
 
 export interface Accepted {
   id: number;

@@ -12,7 +12,7 @@ import {
 import type { JsonBody } from '../ingest/json.js';
 import type { FieldValue, Point } from '../ingest/points.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
-import type { Submission, SubmissionStatus } from '../journal/journal.js';
+import type { Submission, SubmissionStatus } from '../journal/submission.js';
 import { journalEntry, journalPayload, prepareFor } from './accept.js';
 import { authenticate } from './auth-hook.js';
 

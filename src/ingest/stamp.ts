@@ -1,5 +1,5 @@
 // Acceptance times for points without `time`: nanoseconds, strictly increasing across payloads.
-import type { Clock } from '../journal/journal.js';
+import type { Clock } from '../clock.js';
 
 export class AcceptStamp {
   readonly #clock: Clock;

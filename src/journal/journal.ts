@@ -3,81 +3,9 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-
-export type SubmissionStatus = 'pending' | 'delivered' | 'rejected';
-
-/** What the broker knows about one accepted payload. */
-export interface Submission {
-  id: number;
-  metric: string;
-  apiVersion: string;
-  database: string;
-  userId: number | null;
-  points: number;
-  status: SubmissionStatus;
-  attempts: number;
-  lastError: string | null;
-  receivedAt: number;
-  deliveredAt: number | null;
-  updatedAt: number;
-}
-
-/** A submission with its line protocol, as the delivery worker reads it. */
-export interface PendingEntry {
-  id: number;
-  points: number;
-  lines: string;
-  receivedAt: number;
-}
-
-export interface NewSubmission {
-  metric: string;
-  apiVersion: string;
-  database: string;
-  userId: number | null;
-  points: number;
-  lines: string;
-}
-
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
-
-interface Row {
-  id: number;
-  metric: string;
-  api_version: string;
-  database: string;
-  user_id: number | null;
-  points: number;
-  status: SubmissionStatus;
-  attempts: number;
-  last_error: string | null;
-  received_at: number;
-  delivered_at: number | null;
-  updated_at: number;
-}
-
-const COLUMNS = 'id, metric, api_version, database, user_id, points, status, attempts, last_error, received_at, delivered_at, updated_at';
-
-function fromRow(r: Row): Submission {
-  return {
-    id: r.id,
-    metric: r.metric,
-    apiVersion: r.api_version,
-    database: r.database,
-    userId: r.user_id,
-    points: r.points,
-    status: r.status,
-    attempts: r.attempts,
-    lastError: r.last_error,
-    receivedAt: r.received_at,
-    deliveredAt: r.delivered_at,
-    updatedAt: r.updated_at,
-  };
-}
+import { type Clock, systemClock } from '../clock.js';
+import { LineCache } from './line-cache.js';
+import { COLUMNS, type NewSubmission, type PendingEntry, type Row, type Submission, type SubmissionStatus, fromRow } from './submission.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS submissions (
@@ -123,9 +51,7 @@ export class Journal extends EventEmitter {
   /** Second connection for status changes: losing one to a power cut only means a repeated write. */
   #statusDb: Database.Database;
   #clock: Clock;
-  #lineCache = new Map<number, string>();
-  #lineCachePoints = 0;
-  #cachedPointsById = new Map<number, number>();
+  #lineCache = new LineCache(LINE_CACHE_POINTS);
   #queue: Waiting[] = [];
   #scheduled = false;
   #pendingPoints = 0;
@@ -242,7 +168,7 @@ export class Journal extends EventEmitter {
       const { entry } = w;
       this.#pendingPoints += entry.points;
       this.#pendingSubmissions++;
-      this.#remember(id, entry.lines, entry.points);
+      this.#lineCache.add(id, entry.lines, entry.points);
       databases.add(entry.database);
       w.resolve({
         id,
@@ -260,22 +186,6 @@ export class Journal extends EventEmitter {
       });
     });
     for (const db of databases) this.emit('appended', db);
-  }
-
-  #remember(id: number, lines: string, points: number): void {
-    this.#lineCache.set(id, lines);
-    this.#cachedPointsById.set(id, points);
-    this.#lineCachePoints += points;
-    while (this.#lineCachePoints > LINE_CACHE_POINTS && this.#lineCache.size > 1) {
-      const oldest = this.#lineCache.keys().next().value as number;
-      this.#forget(oldest);
-    }
-  }
-
-  #forget(id: number): void {
-    if (!this.#lineCache.delete(id)) return;
-    this.#lineCachePoints -= this.#cachedPointsById.get(id) ?? 0;
-    this.#cachedPointsById.delete(id);
   }
 
   get(id: number): Submission | undefined {
@@ -355,7 +265,7 @@ export class Journal extends EventEmitter {
     for (const e of changed) {
       this.#pendingPoints -= e.points;
       this.#pendingSubmissions--;
-      this.#forget(e.id);
+      this.#lineCache.delete(e.id);
     }
     const status: SubmissionStatus = stmt === 'delivered' ? 'delivered' : 'rejected';
     for (const e of changed) this.emit('settled', e.id, status);

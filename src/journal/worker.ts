@@ -1,8 +1,9 @@
 // Delivers journaled points to the sink: batches per database, in order, with retries and backoff.
 import type { Sink, WriteResult } from '../sinks/sink.js';
 import { Backoff } from './backoff.js';
-import type { Clock, Journal, PendingEntry } from './journal.js';
-import { systemClock } from './journal.js';
+import { type Clock, systemClock } from '../clock.js';
+import type { Journal } from './journal.js';
+import type { PendingEntry } from './submission.js';
 
 export interface DeliveryObserver {
   delivered(database: string, entries: PendingEntry[], now: number): void;

@@ -1,0 +1,72 @@
+// Submissions as the journal stores them and the API shows them.
+
+export type SubmissionStatus = 'pending' | 'delivered' | 'rejected';
+
+/** What the broker knows about one accepted payload. */
+export interface Submission {
+  id: number;
+  metric: string;
+  apiVersion: string;
+  database: string;
+  userId: number | null;
+  points: number;
+  status: SubmissionStatus;
+  attempts: number;
+  lastError: string | null;
+  receivedAt: number;
+  deliveredAt: number | null;
+  updatedAt: number;
+}
+
+/** A submission with its line protocol, as the delivery worker reads it. */
+export interface PendingEntry {
+  id: number;
+  points: number;
+  lines: string;
+  receivedAt: number;
+}
+
+export interface NewSubmission {
+  metric: string;
+  apiVersion: string;
+  database: string;
+  userId: number | null;
+  points: number;
+  lines: string;
+}
+
+/** A row of the submissions table. */
+export interface Row {
+  id: number;
+  metric: string;
+  api_version: string;
+  database: string;
+  user_id: number | null;
+  points: number;
+  status: SubmissionStatus;
+  attempts: number;
+  last_error: string | null;
+  received_at: number;
+  delivered_at: number | null;
+  updated_at: number;
+}
+
+export const COLUMNS = 'id, metric, api_version, database, user_id, points, status, attempts, last_error, received_at, delivered_at, updated_at';
+
+/** The API shape of a row. */
+export function fromRow(r: Row): Submission {
+  return {
+    id: r.id,
+    metric: r.metric,
+    apiVersion: r.api_version,
+    database: r.database,
+    userId: r.user_id,
+    points: r.points,
+    status: r.status,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    receivedAt: r.received_at,
+    deliveredAt: r.delivered_at,
+    updatedAt: r.updated_at,
+  };
+}
