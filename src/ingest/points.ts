@@ -34,7 +34,10 @@ const SPECIAL: Record<NameKind, string> = {
   'field key': ',= ',
 };
 
-const SUSPECT = /[\n\r\\]/;
+const SUSPECT = /[\u0000-\u001f\u007f\\]/;
+// InfluxDB skips tabs and NULs at the start of a line and of the field section, so names with
+// control characters would be stored as something else, or not at all.
+const CONTROL = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/;
 
 /** Why a name or tag value cannot be written to InfluxDB unchanged, or undefined when it can. */
 export function nameProblem(kind: NameKind, text: string): string | undefined {
@@ -42,6 +45,11 @@ export function nameProblem(kind: NameKind, text: string): string | undefined {
   if (text.length > 0 && !SUSPECT.test(text) && text !== 'time' && text.charCodeAt(0) !== 35) return undefined;
   if (text.length === 0) return `${kind} must not be empty`;
   if (/[\n\r]/.test(text)) return `${kind} contains a newline, which line protocol cannot carry`;
+  const control = CONTROL.exec(text);
+  if (control) {
+    const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    return `${kind} contains the control character ${code}, which InfluxDB does not store unchanged`;
+  }
   if (text.endsWith('\\')) return `${kind} ends with a backslash, which line protocol cannot carry`;
   const special = SPECIAL[kind];
   for (let i = 0; i < text.length - 1; i++) {

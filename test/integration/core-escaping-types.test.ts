@@ -129,17 +129,34 @@ describe('escaping, times and number types through InfluxDB', { timeout: 90_000 
         { measurement: 'ok', fields: { 'field\nkey': 1 } },
         { measurement: 'ok', tags: { CommitTitle: 'escape before comma\\,x' } },
         { measurement: 'carriage\rreturn' },
+        // InfluxDB skips a tab or NUL at the start of a line or field section, and reads what
+        // follows as a comment or another name: such names would be stored altered or not at all.
+        { measurement: '\t#comment' },
+        { measurement: '\u0000renamed' },
+        { measurement: 'ok', fields: { '\tTotalDefects': 'shadow' } },
       ]),
     );
     assertRefused(
       res,
-      ['/data/0/tags/CommitTitle', '/data/1/tags/CommitTitle', '/data/2/measurement', '/data/3/fields/field\nkey', '/data/4/tags/CommitTitle', '/data/5/measurement'],
+      [
+        '/data/0/tags/CommitTitle',
+        '/data/1/tags/CommitTitle',
+        '/data/2/measurement',
+        '/data/3/fields/field\nkey',
+        '/data/4/tags/CommitTitle',
+        '/data/5/measurement',
+        '/data/6/measurement',
+        '/data/7/measurement',
+        '/data/8/fields/\tTotalDefects',
+      ],
       'unrepresentable names',
     );
     const byPath = new Map((res.json.errors as { path: string; message: string }[]).map((e) => [e.path, e.message]));
     assert.match(byPath.get('/data/0/tags/CommitTitle')!, /backslash/);
     assert.match(byPath.get('/data/1/tags/CommitTitle')!, /newline/);
     assert.match(byPath.get('/data/2/measurement')!, /newline/);
+    assert.match(byPath.get('/data/6/measurement')!, /control character U\+0009/);
+    assert.match(byPath.get('/data/7/measurement')!, /control character U\+0000/);
     assert.equal(accepted(), before, 'nothing journaled');
   });
 
