@@ -108,7 +108,8 @@ export async function pushPayload(body: Uint8Array, label: string, opts: PushOpt
   const bytes = new Uint8Array(body);
   let res: Response;
   try {
-    res = await fetchWithRetry(target, () => ({ method: 'POST', headers, body: bytes }), { ...opts, timeoutMs, label });
+    // Never follow a redirect: it would carry the payload (and, at /auth, the password) to another host.
+    res = await fetchWithRetry(target, () => ({ method: 'POST', headers, body: bytes, redirect: 'manual' }), { ...opts, timeoutMs, label });
   } catch (err) {
     if (err instanceof NetworkError) return { ok: false, outcome: 'failed', message: err.message, errors: [] };
     throw err;
@@ -130,7 +131,13 @@ export async function pushPayload(body: Uint8Array, label: string, opts: PushOpt
   if (s >= 200 && s < 300) {
     return { ok: false, outcome: 'failed', status: s, id, message: `unexpected answer ${s} from ${target}`, errors: [] };
   }
+  if (s >= 300 && s < 400) return { ok: false, outcome: 'failed', status: s, message: redirectMessage(res, target), errors: [] };
   return { ok: false, outcome: 'rejected', status: s, id, ...errorOf(res, parsed) };
+}
+
+function redirectMessage(res: Response, target: string): string {
+  const to = res.headers.get('location');
+  return `${target} answered ${res.status}, a redirect${to ? ` to ${to}` : ''}, which is not followed; give the broker's own address with --url or QMB_URL`;
 }
 
 /** Formats the summary line of one payload, then one indented line per violation the broker listed. */
@@ -160,13 +167,14 @@ export async function fetchToken(url: string, username: string, password: string
   const body = JSON.stringify({ username, password });
   let res: Response;
   try {
-    res = await fetchWithRetry(target, () => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body }), {
+    res = await fetchWithRetry(target, () => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body, redirect: 'manual' }), {
       ...opts,
       label: 'auth',
     });
   } catch (err) {
     throw new Error(`cannot log in at ${target}: ${(err as Error).message}`);
   }
+  if (res.status >= 300 && res.status < 400) throw new Error(`cannot log in: ${redirectMessage(res, target)}`);
   const parsed = await readBody(res);
   const token = parsed.json?.access_token;
   if (res.status === 200 && typeof token === 'string' && token !== '') return token;

@@ -182,3 +182,34 @@ test('503 back-pressure is waited out (Retry-After) while the database catches u
     await influx.stop();
   }
 });
+
+test('a redirect is not followed: neither the payload nor the password reaches the other host', async () => {
+  const { createServer } = await import('node:http');
+  const received: string[] = [];
+  const elsewhere = createServer((req, res) => {
+    received.push(`${req.method} ${req.url}`);
+    req.resume();
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"access_token": "stolen"}');
+  });
+  await new Promise<void>((r) => elsewhere.listen(0, '127.0.0.1', r));
+  const elsewhereUrl = `http://127.0.0.1:${(elsewhere.address() as { port: number }).port}`;
+  const redirector = createServer((req, res) => {
+    req.resume();
+    res.writeHead(307, { Location: `${elsewhereUrl}${req.url}` }).end();
+  });
+  await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+  const redirectorUrl = `http://127.0.0.1:${(redirector.address() as { port: number }).port}`;
+  try {
+    const p = await file('redirected.json', misra('push-redirect', '2'));
+    const pushed = await runQmb(['push', p, '--url', redirectorUrl, '--token', 'x', '--retries', '0']);
+    assert.equal(pushed.code, 1);
+    assert.match(pushed.stdout, /redirected\.json: failed .*answered 307, a redirect to http:\/\/127\.0\.0\.1:\d+\/api\/v1\/metrics, which is not followed/);
+    const login = await runQmb(['push', p, '--url', redirectorUrl, '--user', 'ci', '--retries', '0'], { env: { QMB_PASSWORD: 'secret-password' } });
+    assert.equal(login.code, 1);
+    assert.match(login.stderr, /^qmb: cannot log in: .*answered 307/);
+    assert.deepEqual(received, []);
+  } finally {
+    redirector.close();
+    elsewhere.close();
+  }
+});
