@@ -12,15 +12,21 @@ export interface Accepted {
   prepared: PreparedPayload;
 }
 
-function metricNameOf(body: unknown): string {
+/** The metric label for /metrics: only names the registry knows, so senders cannot add series. */
+function metricLabel(deps: BrokerDeps, body: unknown): string {
+  const name = metricNameOf(body);
+  return name !== undefined && deps.registry.get(name) ? name : 'unknown';
+}
+
+function metricNameOf(body: unknown): string | undefined {
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     const meta = (body as Record<string, unknown>)['metadata'];
     if (meta && typeof meta === 'object' && !Array.isArray(meta)) {
       const m = (meta as Record<string, unknown>)['metrics'];
-      if (typeof m === 'string') return m.slice(0, 64);
+      if (typeof m === 'string') return m;
     }
   }
-  return 'unknown';
+  return undefined;
 }
 
 /** Validates and converts a payload for a user; throws a BrokerError naming every problem. */
@@ -33,7 +39,7 @@ export function prepareFor(deps: BrokerDeps, stamp: AcceptStamp, user: User, bod
       if (!deps.users.mayWrite(user, metric.name)) throw new ForbiddenMetricError(user.name, metric.name);
     });
   } catch (err) {
-    if (err instanceof BrokerError) deps.telemetry.validationFailures.inc({ metric: metricNameOf(plain), code: err.code });
+    if (err instanceof BrokerError) deps.telemetry.validationFailures.inc({ metric: metricLabel(deps, plain), code: err.code });
     throw err;
   }
 }

@@ -1,5 +1,5 @@
 // The new write routes: ingest with plain status codes, dry-run validation, submission status.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BrokerDeps } from '../broker.js';
 import {
   DatabaseRejectedError,
@@ -118,12 +118,15 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
     };
   });
 
+  /** A submission the caller may see: one of a metric they may write (others look absent). */
+  const visible = (request: FastifyRequest, raw: string): Submission => {
+    const s = /^\d{1,15}$/.test(raw) ? deps.journal.get(Number(raw)) : undefined;
+    if (!s || !deps.users.mayWrite(request.user!, s.metric)) throw new NotFoundError(`submission ${raw}`);
+    return s;
+  };
+
   app.get('/api/v1/submissions/:id', { onRequest }, async (request) => {
-    const raw = (request.params as { id: string }).id;
-    const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
-    const s = Number.isNaN(id) ? undefined : deps.journal.get(id);
-    if (!s) throw new NotFoundError(`submission ${raw}`);
-    return submissionJson(s);
+    return submissionJson(visible(request, (request.params as { id: string }).id));
   });
 
   app.get('/api/v1/submissions', { onRequest }, async (request) => {
@@ -134,17 +137,24 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
     }
     const limit = q['limit'] === undefined ? 100 : Number(q['limit']);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidRequestError('limit must be 1..1000', 'limit');
-    const before = q['before'] === undefined ? undefined : Number(q['before']);
-    const list = deps.journal.list({ status: status as SubmissionStatus | undefined, limit, beforeId: before });
+    const rawBefore = q['before'];
+    if (rawBefore !== undefined && !/^\d{1,15}$/.test(rawBefore)) throw new InvalidRequestError('before must be a submission id', 'before');
+    // Newest first, only metrics the caller may write: page through until the limit is filled.
+    const user = request.user!;
+    const list: Submission[] = [];
+    let beforeId = rawBefore === undefined ? undefined : Number(rawBefore);
+    for (;;) {
+      const page = deps.journal.list({ status: status as SubmissionStatus | undefined, limit, beforeId });
+      for (const s of page) if (list.length < limit && deps.users.mayWrite(user, s.metric)) list.push(s);
+      if (page.length < limit || list.length >= limit) break;
+      beforeId = page[page.length - 1]!.id;
+    }
     return { submissions: list.map(submissionJson), counts: deps.journal.counts() };
   });
 
   app.post('/api/v1/submissions/:id/retry', { onRequest }, async (request) => {
-    const raw = (request.params as { id: string }).id;
-    const id = Number(raw);
-    const s = Number.isInteger(id) ? deps.journal.get(id) : undefined;
-    if (!s) throw new NotFoundError(`submission ${raw}`);
-    if (!deps.journal.retry(id)) throw new InvalidRequestError(`submission ${id} is ${s.status}, only rejected ones can be retried`);
-    return submissionJson(deps.journal.get(id)!);
+    const s = visible(request, (request.params as { id: string }).id);
+    if (!deps.journal.retry(s.id)) throw new InvalidRequestError(`submission ${s.id} is ${s.status}, only rejected ones can be retried`);
+    return submissionJson(deps.journal.get(s.id)!);
   });
 }

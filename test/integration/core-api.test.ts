@@ -145,4 +145,37 @@ describe('the /api/v1 routes', { timeout: 60_000 }, () => {
     assert.equal(ids.size, 20);
     assert.ok(!ids.has('client-chosen'));
   });
+  it('a user sees and retries only submissions of metrics they may write; bad paging is a 400', async () => {
+    const tfm = {
+      api_version: '1.0',
+      metadata: { metrics: 'tfm_code_churn' },
+      data: [{ measurement: 'TFM_CodeChurn_Tracking', fields: { Lines_of_Change: 3 }, tags: { Git_Tag_Date: '20210101', Base_Tag: 'a', Target_Tag: 'b' }, time: '2021-01-01' }],
+    };
+    const posted = await call(broker.app, 'POST', '/api/v1/metrics', { token: broker.token('ci'), body: tfm });
+    assert.equal(posted.status, 202, posted.body);
+    const id = posted.json.id as number;
+    const mine = await call(broker.app, 'GET', '/api/v1/submissions?limit=1000', { token: broker.token('ci') });
+    assert.ok((mine.json.submissions as { id: number }[]).some((x) => x.id === id), 'the writer (metrics *) sees it');
+    const theirs = await call(broker.app, 'GET', '/api/v1/submissions?limit=1000', { token: broker.token('tfa') });
+    assert.equal(theirs.status, 200);
+    const listed = theirs.json.submissions as { metric: string }[];
+    assert.ok(listed.length > 0, 'tfa sees the tfa_* submissions');
+    assert.ok(listed.every((x) => x.metric.startsWith('tfa_')), JSON.stringify(listed.map((x) => x.metric)));
+    assert.equal((await call(broker.app, 'GET', `/api/v1/submissions/${id}`, { token: broker.token('tfa') })).status, 404);
+    assert.equal((await call(broker.app, 'POST', `/api/v1/submissions/${id}/retry`, { token: broker.token('tfa') })).status, 404);
+    assert.equal((await call(broker.app, 'GET', `/api/v1/submissions/${id}`, { token: broker.token('ci') })).status, 200);
+    const bad = await call(broker.app, 'GET', '/api/v1/submissions?before=abc', { token: broker.token('ci') });
+    assert.equal(bad.status, 400, bad.body);
+    assert.ok(isErrorBody(bad.json, 400));
+  });
+
+  it('/metrics labels validation failures only with known metric names', async () => {
+    for (const name of ['junk_one', 'junk_two']) {
+      const res = await call(broker.app, 'POST', '/api/v1/metrics', { token: broker.token(), body: { api_version: '1.0', metadata: { metrics: name }, data: [] } });
+      assert.equal(res.status, 400);
+    }
+    const text = (await broker.app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.doesNotMatch(text, /junk_/);
+    assert.match(text, /qmb_validation_failures_total\{metric="unknown",code="UNKNOWN_METRIC"\} [1-9]/);
+  });
 });
