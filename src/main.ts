@@ -44,6 +44,8 @@ export async function startBroker(config: Config): Promise<RunningBroker> {
       closing ??= (async () => {
         clearInterval(prune);
         const deadline = Date.now() + config.shutdownTimeout * 1000;
+        // Requests waiting for delivery (?wait=) are answered now with what is known (202 pending).
+        deps.journal.releaseWaiters();
         await app.close();
         await closeBroker(deps, deadline);
         log.info({ pending_submissions: deps.journal.pendingSubmissions }, 'broker stopped');

@@ -65,8 +65,15 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
 
   await app.register(rateLimit, { global: false });
 
+  // Once closing starts, answers end their connection: a kept-alive connection would hold the
+  // server open until the client's keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
+    if (closing) reply.header('Connection', 'close');
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -52,6 +52,7 @@ export class Journal extends EventEmitter {
   #statusDb: Database.Database;
   #clock: Clock;
   #lineCache = new LineCache(LINE_CACHE_POINTS);
+  #released = false;
   #queue: Waiting[] = [];
   #scheduled = false;
   #pendingPoints = 0;
@@ -306,10 +307,13 @@ export class Journal extends EventEmitter {
     return this.#stmt('prune').run(this.#clock.now() - retentionMs).changes;
   }
 
-  /** Resolves when the submission leaves `pending` or the time is up, with its state then. */
+  /**
+   * Resolves when the submission leaves `pending`, the time is up, or waiting is released (shutdown),
+   * with its state then.
+   */
   waitSettled(id: number, timeoutMs: number): Promise<Submission | undefined> {
     const current = this.get(id);
-    if (!current || current.status !== 'pending' || timeoutMs <= 0) return Promise.resolve(current);
+    if (!current || current.status !== 'pending' || timeoutMs <= 0 || this.#released) return Promise.resolve(current);
     return new Promise((resolve) => {
       const onSettled = (settledId: number): void => {
         if (settledId !== id) return;
@@ -318,11 +322,19 @@ export class Journal extends EventEmitter {
       const finish = (): void => {
         clearTimeout(timer);
         this.off('settled', onSettled);
+        this.off('release', finish);
         resolve(this.get(id));
       };
       const timer = setTimeout(finish, timeoutMs);
       this.on('settled', onSettled);
+      this.on('release', finish);
     });
+  }
+
+  /** Answers every waiter now and makes later waits return at once: the broker is stopping. */
+  releaseWaiters(): void {
+    this.#released = true;
+    this.emit('release');
   }
 
   /** Checks that the journal accepts writes (for /readyz). */

@@ -106,4 +106,25 @@ describe('broker process: crash and shutdown', { timeout: 150_000 }, () => {
     }, 30_000, 'every acknowledged point of the burst');
     assert.equal(await broker.stop(), 0);
   });
+  it('SIGTERM answers requests waiting for delivery at once (202) instead of holding the shutdown', async () => {
+    await influx.pause();
+    await broker.start();
+    const waiting = httpCall(broker.url, 'POST', '/api/v1/metrics?wait=60', { token: broker.token(), body: churnPayload(1, '1600000000000000000', 'waiting') });
+    await waitFor(async () => {
+      const r = await httpCall(broker.url, 'GET', '/readyz', {});
+      return (r.json.checks as { journal: { pending_points: number } }).journal.pending_points > 0;
+    }, 10_000, 'the payload to be journaled');
+    const started = Date.now();
+    const code = await broker.stop();
+    const answer = await waiting;
+    assert.equal(code, 0, broker.output().slice(-2000));
+    assert.equal(answer.status, 202, answer.body);
+    assert.equal(answer.json.status, 'pending');
+    // The flush deadline (QMB_SHUTDOWN_TIMEOUT, 10 s) bounds the stop, not the 60 s wait.
+    assert.ok(Date.now() - started < 30_000, `stopped after ${Date.now() - started} ms`);
+    await influx.start();
+    await broker.start();
+    await waitFor(async () => (await countTag(influx, 'waiting')) === 1, 30_000, 'the waited-for point after restart');
+    assert.equal(await broker.stop(), 0);
+  });
 });
