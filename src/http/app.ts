@@ -1,6 +1,6 @@
 // The app factory: a Fastify server with every route, not yet listening.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { BrokerDeps } from '../broker.js';
 import {
@@ -10,6 +10,7 @@ import {
   InvalidJsonError,
   NotFoundError,
   RateLimitedError,
+  RequestRefusedError,
   UnsupportedMediaTypeError,
   errorBody,
 } from '../errors.js';
@@ -37,6 +38,7 @@ function toBrokerError(err: FastifyError | Error, maxBodyBytes: number): BrokerE
   if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new InvalidJsonError('the body is empty');
   if (code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return new InvalidJsonError('the body does not match Content-Length');
   if (status === 429) return new RateLimitedError(60, 'requests');
+  if (status !== undefined && status >= 400 && status < 500) return new RequestRefusedError(status, err.message);
   return undefined;
 }
 
@@ -49,6 +51,11 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     forceCloseConnections: 'idle',
+    // Errors Fastify meets before routing (a malformed URL, say) get the broker's error body too.
+    frameworkErrors: (err, request, reply) => {
+      const refused = new RequestRefusedError(err.statusCode ?? 400, err.message);
+      void (reply as unknown as FastifyReply).code(refused.status).header('X-Request-Id', request.id).send(errorBody(refused));
+    },
     return503OnClosing: true,
   });
 

@@ -29,6 +29,8 @@ function fromText(text: string): TimeResult {
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
   const year = Number(y), month = Number(mo), day = Number(d);
   const hour = Number(h), minute = Number(mi), second = Number(s);
+  // Also keeps Date.UTC away from years 0-99, which it would read as 1900-1999.
+  if (year < 1677 || year > 2262) return inRange(year < 1677 ? MIN_TIME_NS - 1n : MAX_TIME_NS + 1n);
   if (month < 1 || month > 12) return { ok: false, reason: `month ${mo} is out of range` };
   if (day < 1 || day > daysInMonth(year, month)) return { ok: false, reason: `day ${d} is out of range for ${y}-${mo}` };
   if (hour > 23 || minute > 59 || second > 59) return { ok: false, reason: `time of day ${h}:${mi}:${s} is out of range` };

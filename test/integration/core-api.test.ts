@@ -178,4 +178,12 @@ describe('the /api/v1 routes', { timeout: 60_000 }, () => {
     assert.doesNotMatch(text, /junk_/);
     assert.match(text, /qmb_validation_failures_total\{metric="unknown",code="UNKNOWN_METRIC"\} [1-9]/);
   });
+  it('requests refused before any route (malformed URL, path tricks) get the JSON error body, never a 500', async () => {
+    for (const url of ['/api/v1/submissions/%E0%A4%A', '/dashboard/..%5cpackage.json', '/dashboard/%2e%2e/package.json']) {
+      const res = await broker.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${broker.token()}` } });
+      assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${url}: ${res.statusCode} ${res.body}`);
+      assert.ok(isErrorBody(res.json(), res.statusCode), `${url}: ${res.body}`);
+      assert.ok(res.headers['x-request-id'], url);
+    }
+  });
 });

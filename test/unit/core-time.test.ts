@@ -59,5 +59,8 @@ describe('parseTime', () => {
     assert.equal(parseTime(new JsonNumber('99999999999999999999')).ok, false);
     assert.equal(parseTime('2263-01-01').ok, false);
     assert.equal(parseTime('1600-01-01').ok, false);
+    // Years 0-99 once came out as 1900-1999.
+    assert.equal(parseTime('0020-09-08').ok, false);
+    assert.equal(parseTime('0099-12-31T23:59:59Z').ok, false);
   });
 });
