@@ -40,7 +40,7 @@ export function parsePmccabe(out: string): FunctionScore[] {
   const result: FunctionScore[] = [];
   for (const line of out.split('\n')) {
     const m = /^(\d+)\t\d+\t\d+\t\d+\t\d+\t(.+)\((\d+)\): (.+)$/.exec(line);
-    if (m) result.push({ score: Number(m[1]), file: m[2] ?? '', line: Number(m[3]), name: m[4] ?? '' });
+    if (m) result.push({ score: Number(m[1]), file: (m[2] ?? '').replace(/^\.\/(?=-)/, ''), line: Number(m[3]), name: m[4] ?? '' });
   }
   return result;
 }
@@ -63,7 +63,9 @@ export function parseAllowlist(text: string): (fn: FunctionScore) => boolean {
 
 function runPmccabe(cwd: string, files: string[]): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile('pmccabe', files, { cwd, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+    // A file named like an option ("-x.c") is passed as "./-x.c"; the parser takes the "./" off again.
+    const args = files.map((f) => (f.startsWith('-') ? `./${f}` : f));
+    execFile('pmccabe', args, { cwd, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
       const e = err as (NodeJS.ErrnoException & { code?: string | number }) | null;
       if (e && e.code === 'ENOENT') reject(new Error('pmccabe is not installed (Debian package "pmccabe")'));
       // pmccabe exits non-zero on files it cannot parse but still scores the rest: keep its output.

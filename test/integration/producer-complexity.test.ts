@@ -114,3 +114,21 @@ test('--project tfm shapes tfm_complexity_stats', async () => {
     time: '2021-03-04 16:00:00 +0100',
   });
 });
+
+test('a file named like an option is scored, not taken as one of pmccabe\'s options', async () => {
+  const dashRepo = await mkdtemp(join(tmpdir(), 'qmb-cx-dash-'));
+  try {
+    await gitAt(dashRepo, '2021-01-05T10:00:00+00:00', ['init', '-q', '-b', 'main']);
+    await writeFiles(dashRepo, { '-v.c': ifs('dashed', 12) });
+    await gitAt(dashRepo, '2021-01-05T10:00:00+00:00', ['add', '-A']);
+    await gitAt(dashRepo, '2021-01-05T10:00:00+00:00', ['commit', '-q', '-m', 'one']);
+    await gitAt(dashRepo, '2021-01-06T10:00:00+00:00', ['tag', '-a', 'v1.0', '-m', 'v1.0']);
+    const r = await runQmb(['collect', 'complexity', '--repo', dashRepo, '--tag', 'v1.0', '--base', 'v1.0']);
+    assert.equal(r.code, 0, r.stderr);
+    const stats = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Payload).find((p) => p.metadata.metrics === 'tfa_complexity_stats');
+    assert.ok(stats, r.stdout);
+    assert.deepEqual(stats.data.map((d) => [d.fields.Function_ID, d.tags.Location]), [['dashed', '-v.c:1']]);
+  } finally {
+    await rm(dashRepo, { recursive: true, force: true });
+  }
+});
