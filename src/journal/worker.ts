@@ -148,7 +148,10 @@ export class DeliveryWorker {
 
   async #deliver(db: string, lane: Lane): Promise<void> {
     const { journal, observer } = this.#o;
-    const batch = journal.nextBatch(db, this.#o.batchMaxPoints);
+    const found = journal.nextBatch(db, this.#o.batchMaxPoints);
+    // Every accepted submission has at least one line; one without is damage, not "nothing to write".
+    for (const e of found) if (e.lines === '') this.#reject(db, e, 'its line protocol is missing from the journal');
+    const batch = found.filter((e) => e.lines !== '');
     if (batch.length === 0) return;
     const result = await this.#write(db, batch);
     if (result.ok) {
