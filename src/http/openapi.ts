@@ -27,7 +27,7 @@ const tagParam: Json = {
   schema: { type: 'string' },
 };
 const rangeParams = [
-  query('from', 'inclusive start: RFC 3339, a date (YYYY-MM-DD) or integer nanoseconds; default the epoch'),
+  query('from', 'inclusive start: RFC 3339, a date (YYYY-MM-DD) or integer nanoseconds (-9223372036854775806..9223372036854775806); default the epoch'),
   query('to', 'exclusive end, same forms; default 2100-01-01'),
 ];
 
@@ -250,7 +250,12 @@ export const OPENAPI: Json = {
           query('aggregate', 'per-bucket aggregate; raw (default) returns every point', { type: 'string', enum: ['raw', 'last', 'max', 'mean', 'sum'] }),
           query('interval', 'bucket width with an aggregate: 1w, 1d, 6h, 30m, 60s or seconds; buckets are aligned to the epoch'),
           query('order', 'time order', { type: 'string', enum: ['asc', 'desc'] }),
-          query('limit', 'at most this many rows per series (1..1000000)', { type: 'integer', minimum: 1 }),
+          query('limit', 'at most this many rows per series (1..1000000, default 100000); a longer series is cut and the answer says truncated: true', {
+            type: 'integer',
+            minimum: 1,
+            maximum: 1000000,
+            default: 100000,
+          }),
         ],
         responses: { '200': json(ref('SeriesAnswer'), 'one entry per group'), ...errors(400, 401, 404) },
       }),
@@ -265,11 +270,24 @@ export const OPENAPI: Json = {
           ...rangeParams,
           tagParam,
           query('order', 'time order', { type: 'string', enum: ['asc', 'desc'] }),
-          query('limit', 'at most this many rows (1..1000000)', { type: 'integer', minimum: 1 }),
+          query('limit', 'at most this many rows (1..1000000, default 100000); a longer answer is cut and says truncated: true', {
+            type: 'integer',
+            minimum: 1,
+            maximum: 1000000,
+            default: 100000,
+          }),
         ],
         responses: {
           '200': json(
-            { type: 'object', properties: { database: { type: 'string' }, measurement: { type: 'string' }, rows: { type: 'array', items: ref('Row') } } },
+            {
+              type: 'object',
+              properties: {
+                database: { type: 'string' },
+                measurement: { type: 'string' },
+                rows: { type: 'array', items: ref('Row') },
+                truncated: { type: 'boolean', description: 'more points matched than the limit (given or the default 100000); only the first ones are here' },
+              },
+            },
             'rows sorted by time',
           ),
           ...errors(400, 401, 404),
@@ -364,6 +382,7 @@ export const OPENAPI: Json = {
               },
             },
           },
+          truncated: { type: 'boolean', description: 'some series had more rows than the limit (given or the default 100000); only its first ones are here' },
         },
       },
       Row: {

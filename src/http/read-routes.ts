@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BrokerDeps } from '../broker.js';
 import { InvalidRequestError } from '../errors.js';
 import { createReadStore } from '../read/create-read-store.js';
-import { type QueryString, measurement, rowsQuery, seriesQuery, tagFilter } from '../read/read-params.js';
+import { type QueryString, measurement, plain, rowsQuery, seriesQuery, tagFilter } from '../read/read-params.js';
 import type { ReadStore } from '../read/read-store.js';
 import { authenticate } from './auth-hook.js';
 import { OPENAPI } from './openapi.js';
@@ -16,7 +16,7 @@ export function registerReadRoutes(app: FastifyInstance, deps: BrokerDeps, store
     if (!deps.config.publicRead) await auth(request);
   };
   const q = (request: FastifyRequest): QueryString => request.query as QueryString;
-  const db = (request: FastifyRequest): string => (request.params as { db: string }).db;
+  const db = (request: FastifyRequest): string => plain((request.params as { db: string }).db, 'db');
 
   app.get('/api/v1/openapi.json', async () => OPENAPI);
 
@@ -33,7 +33,7 @@ export function registerReadRoutes(app: FastifyInstance, deps: BrokerDeps, store
   });
 
   app.get('/api/v1/databases/:db/tags/:key', { onRequest }, async (request) => {
-    const { key } = request.params as { key: string };
+    const key = plain((request.params as { key: string }).key, 'key');
     const m = measurement(q(request), false);
     const values = await store.tagValues(db(request), key, { measurement: m, where: tagFilter(q(request)) });
     return { database: db(request), measurement: m ?? null, key, values };
@@ -56,7 +56,7 @@ export function registerReadRoutes(app: FastifyInstance, deps: BrokerDeps, store
         }
       }
     }
-    const series = await store.series(db(request), query);
+    const { series, truncated } = await store.seriesAnswer(db(request), query);
     return {
       database: db(request),
       measurement: query.measurement,
@@ -65,11 +65,15 @@ export function registerReadRoutes(app: FastifyInstance, deps: BrokerDeps, store
       interval_seconds: query.intervalSeconds ?? null,
       group_by: query.groupBy ?? null,
       series,
+      // A series group had more rows than the limit (given, or DEFAULTS.limit): only the first ones are here.
+      truncated,
     };
   });
 
   app.get('/api/v1/databases/:db/rows', { onRequest }, async (request) => {
     const query = rowsQuery(q(request));
-    return { database: db(request), measurement: query.measurement, rows: await store.rows(db(request), query) };
+    const { rows, truncated } = await store.rowsAnswer(db(request), query);
+    // More points matched than the limit (given, or DEFAULTS.limit): only the first ones are here.
+    return { database: db(request), measurement: query.measurement, rows, truncated };
   });
 }

@@ -1,7 +1,7 @@
 // Reading the embedded SQLite store with bound parameters only; JSON columns read with json_each/json_extract.
 import type Database from 'better-sqlite3';
 import { NotFoundError } from '../errors.js';
-import type { FieldJson, FieldKey, ReadStore, Row, RowsQuery, SeriesGroup, SeriesQuery, TagFilter } from './read-store.js';
+import type { FieldJson, FieldKey, ReadStore, Row, RowsAnswer, RowsQuery, SeriesAnswer, SeriesGroup, SeriesQuery, TagFilter } from './read-store.js';
 import { type RawRow, type RawTableRow, finishRows, finishSeries, pickCells, sortedUnique, toFieldJson } from './shape.js';
 
 type Param = string | number | bigint | null;
@@ -24,6 +24,13 @@ function tagSql(where: TagFilter, params: Param[]): string {
     sql += ` AND (${parts.join(' OR ')})`;
   }
   return sql;
+}
+
+/** SQL condition that the point (alias p) holds one of the fields, not null: the shaping drops the others, so limits count the same points. */
+function anyFieldSql(fields: string[] | undefined, params: Param[]): string {
+  if (fields === undefined) return '';
+  params.push(...fields);
+  return ` AND EXISTS (SELECT 1 FROM json_each(p.fields) WHERE key IN (${fields.map(() => '?').join(', ')}) AND type <> 'null')`;
 }
 
 /** A JSON path naming one key; such a path cannot express a key with a double quote. */
@@ -102,16 +109,48 @@ export class EmbeddedReadStore implements ReadStore {
     return ` FROM points p JOIN series s ON s.id = p.series_id WHERE s.db = ? AND s.measurement = ? AND p.time >= ? AND p.time < ?${tagSql(where, params)}`;
   }
 
+  /**
+   * The range a limited query needs, found in SQL so that a small limit over a large range reads
+   * about `limit` points, not the whole range: the time of the point just beyond the limit in the
+   * query's order (OFFSET limit, over the same filters), and the range narrowed to end there, that
+   * point and every point of the same time included. The shared shaping then breaks the ties at the
+   * cut by content, as for InfluxDB, and sees that more than `limit` points matched. When at most
+   * `limit` points match, the range stays as it is.
+   */
+  #rangeForLimit(db: string, query: RowsQuery, limit: number): { from: bigint; to: bigint } {
+    const params: Param[] = [];
+    const sql =
+      `SELECT p.time AS time${this.#pointsFrom(db, query.measurement, query.from, query.to, query.where, params)}${anyFieldSql(query.fields, params)}` +
+      ` ORDER BY p.time${query.order === 'desc' ? ' DESC' : ''} LIMIT 1 OFFSET ?`;
+    params.push(limit);
+    const beyond = this.#all<{ time: bigint }>(sql, params, true)[0];
+    if (beyond === undefined) return { from: query.from, to: query.to };
+    return query.order === 'desc' ? { from: beyond.time, to: query.to } : { from: query.from, to: beyond.time + 1n };
+  }
+
   async series(db: string, query: SeriesQuery): Promise<SeriesGroup[]> {
+    return (await this.seriesAnswer(db, query)).series;
+  }
+
+  async seriesAnswer(db: string, query: SeriesQuery): Promise<SeriesAnswer> {
     this.#requireDb(db);
     return query.aggregate ? this.#aggregated(db, query) : this.#raw(db, query);
   }
 
-  #raw(db: string, query: SeriesQuery): SeriesGroup[] {
+  #raw(db: string, query: SeriesQuery): SeriesAnswer {
     const params: Param[] = [];
     const groupCol = query.groupBy === undefined ? 'NULL' : '(SELECT value FROM json_each(s.tags) WHERE key = ?)';
     if (query.groupBy !== undefined) params.push(query.groupBy);
-    const sql = `SELECT ${groupCol} AS grp, p.time AS time, p.fields AS fields${this.#pointsFrom(db, query.measurement, query.from, query.to, query.where, params)}`;
+    // Ungrouped, a limit narrows the range first; grouped, it is per group: a window keeps, per group,
+    // the points up to the first one beyond the limit (RANK counts ties as one, so all of them stay).
+    const range = query.limit !== undefined && query.groupBy === undefined ? this.#rangeForLimit(db, query, query.limit) : query;
+    let sql =
+      `SELECT ${groupCol} AS grp, p.time AS time, p.fields AS fields` +
+      `${this.#pointsFrom(db, query.measurement, range.from, range.to, query.where, params)}${anyFieldSql(query.fields, params)}`;
+    if (query.limit !== undefined && query.groupBy !== undefined) {
+      sql = `SELECT grp, time, fields FROM (SELECT grp, time, fields, RANK() OVER (PARTITION BY grp ORDER BY time${query.order === 'desc' ? ' DESC' : ''}) AS rk FROM (${sql})) WHERE rk <= ?`;
+      params.push(query.limit + 1);
+    }
     const groups = new Map<string | undefined, RawRow[]>();
     for (const r of this.#all<{ grp: string | null; time: bigint; fields: string }>(sql, params, true)) {
       const cells = pickCells(JSON.parse(r.fields) as Record<string, unknown>, query.fields);
@@ -124,7 +163,7 @@ export class EmbeddedReadStore implements ReadStore {
     return finishSeries(groups, query);
   }
 
-  #aggregated(db: string, query: SeriesQuery): SeriesGroup[] {
+  #aggregated(db: string, query: SeriesQuery): SeriesAnswer {
     const interval = BigInt(query.intervalSeconds ?? 1) * 1_000_000_000n;
     const types = new Map(
       this.#all<{ field: string; type: string }>('SELECT field, type FROM field_types WHERE db = ? AND measurement = ?', [db, query.measurement]).map((r) => [r.field, r.type]),
@@ -162,9 +201,16 @@ export class EmbeddedReadStore implements ReadStore {
   }
 
   async rows(db: string, query: RowsQuery): Promise<Row[]> {
+    return (await this.rowsAnswer(db, query)).rows;
+  }
+
+  async rowsAnswer(db: string, query: RowsQuery): Promise<RowsAnswer> {
     this.#requireDb(db);
+    const range = query.limit === undefined ? query : this.#rangeForLimit(db, query, query.limit);
     const params: Param[] = [];
-    const sql = `SELECT s.tags AS tags, p.time AS time, p.fields AS fields${this.#pointsFrom(db, query.measurement, query.from, query.to, query.where, params)}`;
+    const sql =
+      `SELECT s.tags AS tags, p.time AS time, p.fields AS fields` +
+      `${this.#pointsFrom(db, query.measurement, range.from, range.to, query.where, params)}${anyFieldSql(query.fields, params)}`;
     const rows: RawTableRow[] = [];
     for (const r of this.#all<{ tags: string; time: bigint; fields: string }>(sql, params, true)) {
       const all = JSON.parse(r.fields) as Record<string, unknown>;

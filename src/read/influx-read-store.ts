@@ -3,7 +3,7 @@ import { parse } from 'lossless-json';
 import { NotFoundError } from '../errors.js';
 import type { InfluxOptions } from '../sinks/influx.js';
 import { ident, tagConditions, whereClause } from './influxql.js';
-import type { FieldJson, FieldKey, ReadStore, Row, RowsQuery, SeriesGroup, SeriesQuery, TagFilter } from './read-store.js';
+import type { FieldJson, FieldKey, ReadStore, Row, RowsAnswer, RowsQuery, SeriesAnswer, SeriesGroup, SeriesQuery, TagFilter } from './read-store.js';
 import { type RawRow, type RawTableRow, finishRows, finishSeries, sortedUnique, toFieldJson } from './shape.js';
 
 /** Same connection settings as the sink's. */
@@ -118,18 +118,45 @@ export class InfluxReadStore implements ReadStore {
   }
 
   /**
-   * A limited raw query would let InfluxDB choose among points of equal time at the cut. So the
-   * limited query only finds the time of the cut; the range is narrowed to it and fetched whole,
-   * and the shared shaping cuts with a fixed tie order.
+   * A limited raw query would let InfluxDB choose among points of equal time at the cut, and its
+   * LIMIT counts per series. So the query runs first with LIMIT limit+1 per series: a series with at
+   * most `limit` points there is complete. When none reaches limit+1, that answer is used as it is.
+   * Otherwise the time of the (limit+1)-th point of each series that reached it is a cut, and the
+   * range up to the cut is fetched whole, every point of the cut's time included, so that the shared
+   * shaping cuts ties in a fixed order and sees that more than `limit` points matched.
+   * `perSeries` (series groups, each limited alone): the range reaches the furthest cut, and only
+   * the cut series are taken from it, the others from the first answer. Else (rows, one limit over
+   * all series) the nearest cut suffices, as that series alone has limit+1 points up to it.
    */
-  async #rangeForLimit(db: string, probe: string, from: bigint, to: bigint, order: 'asc' | 'desc'): Promise<{ from: bigint; to: bigint }> {
-    const cuts = (await this.#query(probe, db)).map((s) => s.values?.at(-1)?.[0]).filter((t) => t !== undefined).map((t) => BigInt(t as number | bigint));
-    if (cuts.length === 0) return { from, to };
-    if (order === 'desc') return { from: cuts.reduce((a, b) => (b < a ? b : a)), to };
-    return { from, to: cuts.reduce((a, b) => (b > a ? b : a)) + 1n };
+  async #limited(
+    db: string,
+    build: (from: bigint, to: bigint, limit: number | undefined) => string,
+    query: { from: bigint; to: bigint; order: 'asc' | 'desc'; limit: number },
+    perSeries: boolean,
+  ): Promise<InfluxSeries[]> {
+    const first = await this.#query(build(query.from, query.to, query.limit + 1), db);
+    const isCut = (s: InfluxSeries): boolean => (s.values?.length ?? 0) > query.limit;
+    const cuts = first.filter(isCut).map((s) => BigInt(s.values!.at(-1)![0] as number | bigint));
+    if (cuts.length === 0) return first;
+    const earliest = cuts.reduce((a, b) => (b < a ? b : a));
+    const latest = cuts.reduce((a, b) => (b > a ? b : a));
+    // asc: the range ends after the cut; desc: it starts at the cut.
+    const range =
+      query.order === 'desc'
+        ? { from: perSeries ? earliest : latest, to: query.to }
+        : { from: query.from, to: (perSeries ? latest : earliest) + 1n };
+    const again = await this.#query(build(range.from, range.to, undefined), db);
+    if (!perSeries) return again;
+    const id = (s: InfluxSeries): string => JSON.stringify([s.name ?? '', s.tags ?? {}]);
+    const cutIds = new Set(first.filter(isCut).map(id));
+    return [...first.filter((s) => !isCut(s)), ...again.filter((s) => cutIds.has(id(s)))];
   }
 
   async series(db: string, query: SeriesQuery): Promise<SeriesGroup[]> {
+    return (await this.seriesAnswer(db, query)).series;
+  }
+
+  async seriesAnswer(db: string, query: SeriesQuery): Promise<SeriesAnswer> {
     await this.#requireDb(db);
     const select = query.aggregate
       ? query.fields.map((f) => `${query.aggregate}(${ident(f)}) AS ${ident(f)}`).join(', ')
@@ -145,15 +172,13 @@ export class InfluxReadStore implements ReadStore {
       if (limit !== undefined) q += ` LIMIT ${limit}`;
       return q;
     };
-    let q: string;
-    if (query.limit === undefined) q = build(query.from, query.to, undefined);
-    else if (query.aggregate) q = build(query.from, query.to, query.limit); // one row per bucket: no ties
-    else {
-      const range = await this.#rangeForLimit(db, build(query.from, query.to, query.limit), query.from, query.to, query.order);
-      q = build(range.from, range.to, undefined);
-    }
+    let answer: InfluxSeries[];
+    if (query.limit === undefined) answer = await this.#query(build(query.from, query.to, undefined), db);
+    // One row per bucket: no ties; one more than the limit shows whether it cut.
+    else if (query.aggregate) answer = await this.#query(build(query.from, query.to, query.limit + 1), db);
+    else answer = await this.#limited(db, build, { ...query, limit: query.limit }, true);
     const collected = new Map<string | undefined, RawRow[]>();
-    for (const s of await this.#query(q, db)) {
+    for (const s of answer) {
       const key = query.groupBy === undefined ? undefined : (s.tags?.[query.groupBy] ?? '');
       const idx = query.fields.map((f) => s.columns.indexOf(f));
       const rows = collected.get(key) ?? [];
@@ -168,17 +193,20 @@ export class InfluxReadStore implements ReadStore {
   }
 
   async rows(db: string, query: RowsQuery): Promise<Row[]> {
+    return (await this.rowsAnswer(db, query)).rows;
+  }
+
+  async rowsAnswer(db: string, query: RowsQuery): Promise<RowsAnswer> {
     await this.#requireDb(db);
     const select = query.fields === undefined ? '*' : query.fields.map(ident).join(', ');
     const build = (from: bigint, to: bigint, limit: number | undefined): string =>
       `SELECT ${select} FROM ${ident(query.measurement)}${whereClause(from, to, query.where)} GROUP BY *` +
       (query.order === 'desc' ? ' ORDER BY time DESC' : '') +
       (limit === undefined ? '' : ` LIMIT ${limit}`);
-    // LIMIT is per series in InfluxDB: it only finds the cut; the overall limit is applied after merging.
-    const range = query.limit === undefined ? query : await this.#rangeForLimit(db, build(query.from, query.to, query.limit), query.from, query.to, query.order);
-    const q = build(range.from, range.to, undefined);
+    const answer =
+      query.limit === undefined ? await this.#query(build(query.from, query.to, undefined), db) : await this.#limited(db, build, { ...query, limit: query.limit }, false);
     const rows: RawTableRow[] = [];
-    for (const s of await this.#query(q, db)) {
+    for (const s of answer) {
       const tags = Object.fromEntries(Object.entries(s.tags ?? {}).filter(([, v]) => v !== ''));
       for (const v of s.values ?? []) {
         const fields: Record<string, FieldJson> = {};

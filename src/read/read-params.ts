@@ -1,6 +1,6 @@
 // Query-string parameters of the read routes, checked once and turned into store queries.
 import { InvalidRequestError } from '../errors.js';
-import { parseTime } from '../ingest/time.js';
+import { MAX_TIME_NS, MIN_TIME_NS, parseTime } from '../ingest/time.js';
 import { AGGREGATES, type Aggregate, type RowsQuery, type SeriesQuery, type TagFilter } from './read-store.js';
 
 export type QueryString = Record<string, string | string[] | undefined>;
@@ -11,6 +11,12 @@ export const DEFAULTS = {
   fromNs: 0n,
   /** Exclusive upper bound when `to` is missing: 2100-01-01T00:00:00Z. */
   toNs: 4_102_444_800_000_000_000n,
+  /**
+   * Rows per answer (`rows`) or per series (`series`) when no `limit` is given; a longer result is
+   * cut and the answer says `"truncated": true`. Above the dashboard's largest page (a year of
+   * ten-minute MISRA points, about 53,000 rows).
+   */
+  limit: 100_000,
   maxLimit: 1_000_000,
   maxFields: 64,
   /** Buckets a query may span at most (range / interval). */
@@ -30,11 +36,27 @@ function one(q: QueryString, name: string): string | undefined {
   return v[0];
 }
 
+/** Control characters: no stored name or value has one (ingest refuses them), and InfluxQL cannot quote CR. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Refuses a name or value with a control character, naming the parameter it came in. */
+export function plain(value: string, param: string): string {
+  const control = CONTROL.exec(value);
+  if (control) {
+    const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new InvalidRequestError(`${param} contains the control character ${code}; no stored name or value has one`, param);
+  }
+  return value;
+}
+
 function time(q: QueryString, name: 'from' | 'to', fallback: bigint): bigint {
   const raw = one(q, name);
   if (raw === undefined || raw === '') return fallback;
-  if (/^-?\d+$/.test(raw)) return BigInt(raw);
+  // Integer nanoseconds are checked against InfluxDB's range like every other form (parseTime does).
+  const outside = `${name}: outside the range InfluxDB can store (${MIN_TIME_NS}..${MAX_TIME_NS} ns, 1677-09-21 to 2262-04-11)`;
+  if (/^-?\d{21,}$/.test(raw)) throw new InvalidRequestError(outside, name);
   const parsed = parseTime(raw);
+  if (!parsed.ok && /^-?\d+$/.test(raw)) throw new InvalidRequestError(outside, name);
   if (!parsed.ok) throw new InvalidRequestError(`${name}: ${parsed.reason} (RFC 3339, a date, or integer nanoseconds)`, name);
   return parsed.ns;
 }
@@ -44,7 +66,8 @@ export function tagFilter(q: QueryString): TagFilter {
   const where: TagFilter = {};
   for (const name of Object.keys(q)) {
     if (!name.startsWith('tag.') || name.length === 4) continue;
-    where[name.slice(4)] = all(q, name);
+    plain(name, name);
+    where[name.slice(4)] = all(q, name).map((v) => plain(v, name));
   }
   return where;
 }
@@ -54,13 +77,14 @@ export function measurement(q: QueryString, required: true): string;
 export function measurement(q: QueryString, required: false): string | undefined;
 export function measurement(q: QueryString, required: boolean): string | undefined {
   const m = one(q, 'measurement');
+  if (m !== undefined) plain(m, 'measurement');
   if (required && (m === undefined || m === '')) throw new InvalidRequestError('measurement is required', 'measurement');
   return m === '' ? undefined : m;
 }
 
-function limit(q: QueryString): number | undefined {
+function limit(q: QueryString): number {
   const raw = one(q, 'limit');
-  if (raw === undefined) return undefined;
+  if (raw === undefined) return DEFAULTS.limit;
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < 1 || n > DEFAULTS.maxLimit) throw new InvalidRequestError(`limit must be 1..${DEFAULTS.maxLimit}`, 'limit');
   return n;
@@ -88,7 +112,7 @@ function range(q: QueryString): { from: bigint; to: bigint } {
 }
 
 function fieldList(q: QueryString, required: boolean): string[] | undefined {
-  const fields = all(q, 'field').filter((f) => f !== '');
+  const fields = all(q, 'field').filter((f) => f !== '').map((f) => plain(f, 'field'));
   if (fields.length === 0) {
     if (required) throw new InvalidRequestError('at least one field is required (field=NAME, repeatable)', 'field');
     return undefined;
@@ -112,6 +136,7 @@ export function seriesQuery(q: QueryString): SeriesQuery {
     throw new InvalidRequestError(`the range spans more than ${DEFAULTS.maxBuckets} intervals; narrow from/to or widen interval`, 'interval');
   }
   const groupBy = one(q, 'group_by');
+  if (groupBy !== undefined) plain(groupBy, 'group_by');
   return {
     measurement: measurement(q, true),
     fields: fieldList(q, true) as string[],

@@ -28,7 +28,7 @@ export interface SeriesQuery {
   aggregate?: Aggregate | undefined;
   intervalSeconds?: number | undefined;
   order: 'asc' | 'desc';
-  /** Per series group. */
+  /** Per series group; undefined: every point (the HTTP routes always pass one, see DEFAULTS.limit). */
   limit?: number | undefined;
 }
 
@@ -48,6 +48,7 @@ export interface RowsQuery {
   to: bigint;
   where: TagFilter;
   order: 'asc' | 'desc';
+  /** In all; undefined: every point (the HTTP routes always pass one, see DEFAULTS.limit). */
   limit?: number | undefined;
 }
 
@@ -56,6 +57,19 @@ export interface Row {
   time: string;
   tags: Record<string, string>;
   fields: Record<string, FieldJson>;
+}
+
+/** An answer cut by the limit says so: `truncated` is true when more points matched than were returned. */
+export interface SeriesAnswer {
+  series: SeriesGroup[];
+  /** Some series group had more than `limit` rows. */
+  truncated: boolean;
+}
+
+export interface RowsAnswer {
+  rows: Row[];
+  /** More than `limit` points matched. */
+  truncated: boolean;
 }
 
 export interface ReadStore {
@@ -68,6 +82,10 @@ export interface ReadStore {
   fieldKeys(db: string, measurement?: string): Promise<FieldKey[]>;
   /** Points of some fields; raw, or aggregated per bucket. Groups sorted by tag value, rows by time. */
   series(db: string, query: SeriesQuery): Promise<SeriesGroup[]>;
+  /** As series, saying whether the limit cut the answer. */
+  seriesAnswer(db: string, query: SeriesQuery): Promise<SeriesAnswer>;
   rows(db: string, query: RowsQuery): Promise<Row[]>;
+  /** As rows, saying whether the limit cut the answer. */
+  rowsAnswer(db: string, query: RowsQuery): Promise<RowsAnswer>;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 // Shared shaping of results, so both stores answer byte-identical JSON: ordering, ties, limits.
-import type { FieldJson, Row, RowsQuery, SeriesGroup, SeriesQuery } from './read-store.js';
+import type { FieldJson, RowsAnswer, RowsQuery, SeriesAnswer, SeriesGroup, SeriesQuery } from './read-store.js';
 
 /** Distinct strings in code-unit order (InfluxDB sorts its SHOW answers the same way for ASCII names). */
 export function sortedUnique(values: Iterable<string>): string[] {
@@ -17,30 +17,36 @@ function compareRows(a: { time: bigint; key: string }, b: { time: bigint; key: s
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
-/** Sorts by time (ties by content, so the order never depends on the store), applies order and limit. */
-function arrange<T extends { time: bigint; key: string }>(items: T[], order: 'asc' | 'desc', limit: number | undefined): T[] {
+/**
+ * Sorts by time (ties by content, so the order never depends on the store), applies order and limit.
+ * The stores hand over every point up to the cut, and at least one beyond it when there is one, so
+ * `truncated` is the same on both.
+ */
+function arrange<T extends { time: bigint; key: string }>(items: T[], order: 'asc' | 'desc', limit: number | undefined): { items: T[]; truncated: boolean } {
   items.sort(compareRows);
   if (order === 'desc') items.reverse();
-  return limit !== undefined && items.length > limit ? items.slice(0, limit) : items;
+  return limit !== undefined && items.length > limit ? { items: items.slice(0, limit), truncated: true } : { items, truncated: false };
 }
 
 /** Builds the answer of a series query from rows collected per group value (undefined: not grouped). */
-export function finishSeries(groups: Map<string | undefined, RawRow[]>, query: SeriesQuery): SeriesGroup[] {
+export function finishSeries(groups: Map<string | undefined, RawRow[]>, query: SeriesQuery): SeriesAnswer {
   const columns = ['time', ...query.fields];
   const keys = [...groups.keys()].sort((a, b) => ((a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0));
   const out: SeriesGroup[] = [];
+  let truncated = false;
   for (const key of keys) {
     const rows = groups.get(key) ?? [];
     if (rows.length === 0) continue;
     const keyed = rows.map((r) => ({ time: r.time, key: JSON.stringify(r.cells), cells: r.cells }));
-    const arranged = arrange(keyed, query.order, query.limit);
+    const { items: arranged, truncated: cut } = arrange(keyed, query.order, query.limit);
+    truncated ||= cut;
     out.push({
       tags: query.groupBy === undefined ? {} : { [query.groupBy]: key ?? '' },
       columns,
       values: arranged.map((r) => [r.time.toString(), ...r.cells]),
     });
   }
-  return out;
+  return { series: out, truncated };
 }
 
 /** Row values of the selected fields; undefined when the point has none of them. */
@@ -73,11 +79,12 @@ function sortKeys<T>(o: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-export function finishRows(rows: RawTableRow[], query: RowsQuery): Row[] {
+export function finishRows(rows: RawTableRow[], query: RowsQuery): RowsAnswer {
   const keyed = rows.map((r) => {
     const tags = sortKeys(r.tags);
     const fields = sortKeys(r.fields);
     return { time: r.time, key: JSON.stringify([tags, fields]), tags, fields };
   });
-  return arrange(keyed, query.order, query.limit).map((r) => ({ time: r.time.toString(), tags: r.tags, fields: r.fields }));
+  const { items, truncated } = arrange(keyed, query.order, query.limit);
+  return { rows: items.map((r) => ({ time: r.time.toString(), tags: r.tags, fields: r.fields })), truncated };
 }

@@ -143,6 +143,109 @@ describe('read API: InfluxDB and the embedded store agree', () => {
     await same('/api/v1/databases/TFA_CodeChurn/measurements');
   });
 
+  it('a cut by limit among points of equal time is the same on both stores, and says truncated', async () => {
+    // Four commits (series) of two build modes, each with a point at each of five times: every
+    // limit below 20 cuts through points of equal time, which only the content orders.
+    const data = [];
+    for (let t = 0; t < 5; t++) {
+      for (let c = 0; c < 4; c++) {
+        const total = (7 * c + 3 * t) % 11;
+        data.push({
+          measurement: 'ties-bl31',
+          fields: { TotalDefects: total, MandatoryDefects: c, RequiredDefects: (c * 5) % 4, AdvisoryDefects: t },
+          tags: { BinMode: c % 2 ? 'Release' : 'Debug', CommitID: `tie${c}`, CommitTitle: `tie commit ${c}` },
+          time: new Date(Date.UTC(2024, 2, 1 + t)).toISOString(),
+        });
+      }
+    }
+    const text = JSON.stringify({ api_version: '1.0', metadata: { metrics: 'tfa_misra_defects' }, data });
+    assert.equal(await ingest(onInflux, text), 201);
+    assert.equal(await ingest(embedded, text), 201);
+    const base = '/api/v1/databases/TFA_MisraDefects';
+    const m = 'measurement=ties-bl31';
+    const all = (await same(`${base}/rows?${m}`)) as { rows: { time: string }[]; truncated: boolean };
+    assert.equal(all.rows.length, 20);
+    assert.equal(all.truncated, false);
+    for (const order of ['asc', 'desc']) {
+      const full = (await same(`${base}/rows?${m}&order=${order}`)) as { rows: unknown[] };
+      for (const limit of [1, 2, 3, 4, 5, 6, 7, 19, 20, 21]) {
+        const cut = (await same(`${base}/rows?${m}&order=${order}&limit=${limit}`)) as { rows: unknown[]; truncated: boolean };
+        assert.deepEqual(cut.rows, full.rows.slice(0, limit), `rows ${order} limit ${limit} is the start of the whole answer`);
+        assert.equal(cut.truncated, limit < 20, `rows ${order} limit ${limit}`);
+        await same(`${base}/rows?${m}&field=AdvisoryDefects&field=MandatoryDefects&order=${order}&limit=${limit}`);
+        await same(`${base}/rows?${m}&tag.BinMode=Debug&order=${order}&limit=${limit}`);
+        const s = (await same(`${base}/series?${m}&field=TotalDefects&field=RequiredDefects&order=${order}&limit=${limit}`)) as { series: { values: unknown[] }[]; truncated: boolean };
+        assert.equal(s.series[0]?.values.length, Math.min(limit, 20));
+        assert.equal(s.truncated, limit < 20);
+        const g = (await same(`${base}/series?${m}&field=TotalDefects&group_by=BinMode&order=${order}&limit=${limit}`)) as { series: { values: unknown[] }[]; truncated: boolean };
+        assert.deepEqual(g.series.map((x) => x.values.length), [Math.min(limit, 10), Math.min(limit, 10)]);
+        assert.equal(g.truncated, limit < 10);
+        await same(`${base}/series?${m}&field=TotalDefects&group_by=CommitID&order=${order}&limit=${limit}`);
+        const a = (await same(`${base}/series?${m}&field=TotalDefects&aggregate=max&interval=1d&order=${order}&limit=${limit}`)) as { truncated: boolean };
+        assert.equal(a.truncated, limit < 5);
+      }
+    }
+    // Without a limit the default one applies: far above these answers, so nothing is cut.
+    const raw = (await same(`${base}/series?${m}&field=TotalDefects`)) as { truncated: boolean };
+    assert.equal(raw.truncated, false);
+  });
+
+  it('control characters in names and values: 400 naming the parameter, on both stores', async () => {
+    const base = '/api/v1/databases/TFA_CodeChurn';
+    const m = 'measurement=TFA_CodeChurn_Tracking';
+    for (const c of ['\r', '\n', '\u0000', '\t', '\u001f', '\u007f']) {
+      const bad = enc(`a${c}b`);
+      const cases: [string, string][] = [
+        [`${base}/series?measurement=${bad}&field=Lines_of_Change`, 'measurement'],
+        [`${base}/series?${m}&field=${bad}`, 'field'],
+        [`${base}/series?${m}&field=Lines_of_Change&tag.${bad}=x`, `tag.a${c}b`],
+        [`${base}/series?${m}&field=Lines_of_Change&tag.Target_Tag=${bad}`, 'tag.Target_Tag'],
+        [`${base}/series?${m}&field=Lines_of_Change&tag.Target_Tag=v2.4&tag.Target_Tag=${bad}`, 'tag.Target_Tag'],
+        [`${base}/series?${m}&field=Lines_of_Change&group_by=${bad}`, 'group_by'],
+        [`${base}/series?${m}&field=Lines_of_Change&aggregate=last&interval=1w&group_by=${bad}`, 'group_by'],
+        [`${base}/rows?measurement=${bad}`, 'measurement'],
+        [`${base}/rows?${m}&field=${bad}`, 'field'],
+        [`${base}/rows?${m}&tag.Base_Tag=${bad}`, 'tag.Base_Tag'],
+        [`${base}/tags?measurement=${bad}`, 'measurement'],
+        [`${base}/tags/${bad}?${m}`, 'key'],
+        [`${base}/tags/Target_Tag?${m}&tag.Base_Tag=${bad}`, 'tag.Base_Tag'],
+        [`${base}/fields?measurement=${bad}`, 'measurement'],
+        [`/api/v1/databases/${bad}/measurements`, 'db'],
+      ];
+      for (const [url, param] of cases) {
+        const body = await same(url, 400);
+        assert.equal(body['code'], 'INVALID_REQUEST', url);
+        assert.deepEqual((body['errors'] as { path: string }[]).map((e) => e.path), [param], url);
+      }
+    }
+  });
+
+  it('from and to outside the signed 64-bit range InfluxDB stores: 400 on both stores', async () => {
+    const base = '/api/v1/databases/TFA_CodeChurn';
+    const m = 'measurement=TFA_CodeChurn_Tracking';
+    for (const [param, value] of [
+      ['from', '-9223372036854775807'],
+      ['from', '-9223372036854775808'],
+      ['from', '-99999999999999999999999999'],
+      ['to', '9223372036854775807'],
+      ['to', '9223372036854775808'],
+      ['to', '18446744073709551616'],
+      ['to', '1' + '0'.repeat(400)],
+      ['to', '9999-12-31T00:00:00Z'],
+    ] as const) {
+      for (const url of [`${base}/series?${m}&field=Lines_of_Change&${param}=${value}`, `${base}/rows?${m}&${param}=${value}`]) {
+        const body = await same(url, 400);
+        assert.deepEqual((body['errors'] as { path: string }[]).map((e) => e.path), [param], url);
+      }
+    }
+    // The edges themselves are fine.
+    const edges = 'from=-9223372036854775806&to=9223372036854775806';
+    const rows = (await same(`${base}/rows?${m}&${edges}`)) as { rows: unknown[] };
+    assert.ok(rows.rows.length > 0);
+    await same(`${base}/rows?${m}&${edges}&order=desc&limit=1`);
+    await same(`${base}/series?${m}&field=Lines_of_Change&${edges}&limit=2`);
+  });
+
   it('errors: unknown database 404, bad parameters 400, no token 401', async () => {
     await same('/api/v1/databases/No_Such_DB/measurements', 404);
     await same('/api/v1/databases/No_Such_DB/series?measurement=m&field=f', 404);
