@@ -185,7 +185,7 @@ export class ShuttingDownError extends BrokerError {
 /** A request the HTTP layer refused before any route ran (malformed URL, forbidden path, ...). */
 export class RequestRefusedError extends BrokerError {
   constructor(status: number, message: string) {
-    super(status === 404 ? 'NOT_FOUND' : status === 403 ? 'FORBIDDEN' : status === 405 ? 'METHOD_NOT_ALLOWED' : 'INVALID_REQUEST', status, message);
+    super('REQUEST_REFUSED', status, message);
   }
 }
 
