@@ -29,7 +29,7 @@ function oneOfEach(): errors.BrokerError[] {
     new errors.JournalFullError(1, 1, 5),
     new errors.DatabaseRejectedError('x'),
     new errors.ShuttingDownError(),
-    new errors.RequestRefusedError(403, "Forbidden"),
+    new errors.RequestRefusedError(403, 'Forbidden'),
     new errors.InternalError(),
   ];
 }
