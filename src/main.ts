@@ -15,12 +15,27 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
-/** On a fresh data dir: creates user "admin" with a random password and returns it (shown once). */
+/**
+ * On a fresh data dir: creates user "admin" with a random password and returns it (shown once).
+ * Its id is 0, so the ids of an older broker's users (1, 2, ...) stay free for `qmb users add --id`.
+ */
 export async function ensureFirstUser(deps: BrokerDeps): Promise<string | undefined> {
   if (deps.users.list().length > 0) return undefined;
   const password = randomBytes(12).toString('base64url');
-  deps.users.save({ id: 1, name: 'admin', password: await hashPassword(password), metrics: ['*'] });
+  deps.users.save({ id: 0, name: 'admin', password: await hashPassword(password), metrics: ['*'] });
   return password;
+}
+
+/** Creates every database the metrics write to, so dashboards find them before the first write. */
+async function createDatabases(deps: BrokerDeps, log: { warn(obj: object, msg: string): void }): Promise<void> {
+  for (const db of deps.registry.databases()) {
+    try {
+      await deps.sink.createDatabase(db);
+    } catch (err) {
+      // Not fatal: the delivery worker creates a missing database on its first write.
+      log.warn({ database: db, err: (err as Error).message }, 'could not create database at start');
+    }
+  }
 }
 
 /** Builds and starts the broker; resolves once it listens. */
@@ -30,6 +45,7 @@ export async function startBroker(config: Config): Promise<RunningBroker> {
   const app = await buildApp(deps, { logger: log });
   const url = await app.listen({ host: config.host, port: config.port });
   deps.worker.start();
+  void createDatabases(deps, log);
   const prune = setInterval(() => {
     const n = deps.journal.prune(config.journalRetention * 1000);
     if (n > 0) log.info({ pruned: n }, 'pruned delivered submissions past retention');

@@ -12,6 +12,12 @@ import { registerValidate } from './validate.js';
 import { registerGrafanaCommands } from './grafana.js';
 import { runCli } from './run.js';
 
+// A reader that stops early (`qmb submissions list | head`) is not an error of ours.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 const program = new Command('qmb')
   .description('Quality Metrics Broker: receive, validate and store CI quality metrics')
   .showHelpAfterError();

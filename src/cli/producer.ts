@@ -75,6 +75,12 @@ interface OutputFlags extends ConnectionFlags {
 }
 
 async function finish(payloads: readonly Payload[], flags: OutputFlags, stdinTaken = false): Promise<void> {
+  // The broker options only act on a push; taking them silently would let a step pass that checked nothing.
+  const pushOnly = (['dryRun', 'wait', 'legacy'] as const).filter((k) => flags[k] !== undefined && !flags.push);
+  if (pushOnly.length > 0) {
+    const names = pushOnly.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    throw new Error(`${names.join(', ')} ${names.length === 1 ? 'needs' : 'need'} --push`);
+  }
   const ok = await emitPayloads(payloads, {
     out: flags.out,
     outDir: flags.outDir,
@@ -103,7 +109,9 @@ function addTagOptions(cmd: Command): Command {
     .requiredOption('--repo <dir>', 'git repository')
     .requiredOption('--tag <tag>', 'target tag')
     .option('--base <tag>', 'base tag (default: the previous release tag by date)')
-    .option('--tag-pattern <regex>', 'release tags, for finding the base tag', regex, new RegExp(DEFAULT_TAG_PATTERN))
+    .addOption(
+      new Option('--tag-pattern <regex>', 'release tags, for finding the base tag').argParser(regex).default(new RegExp(DEFAULT_TAG_PATTERN), DEFAULT_TAG_PATTERN),
+    )
     .addOption(new Option('--project <name>', 'metric family').choices(['tfa', 'tfm']).default('tfa'));
 }
 

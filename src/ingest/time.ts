@@ -53,7 +53,7 @@ function fromInteger(literal: string): TimeResult {
 
 function inRange(ns: bigint): TimeResult {
   if (ns < MIN_TIME_NS || ns > MAX_TIME_NS) {
-    return { ok: false, reason: 'is outside the range InfluxDB can store (1677-09-21 to 2262-04-11)' };
+    return { ok: false, reason: 'outside the range InfluxDB can store (1677-09-21 to 2262-04-11)' };
   }
   return { ok: true, ns };
 }

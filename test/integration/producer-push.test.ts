@@ -213,3 +213,12 @@ test('a redirect is not followed: neither the payload nor the password reaches t
     elsewhere.close();
   }
 });
+
+test('--dry-run, --wait and --legacy without --push are refused, not ignored', async () => {
+  const txt = await file('misra-nopush.txt', 'BuildConfig: fvp\nBinMode: debug\nCommitID: 0123456789abcdef\nCommitTitle: t\nCommitDate: 2021-01-01T00:00:00+00:00\nTotalDefects: 3\nMandatoryDefects: 0\nRequiredDefects: 2\nAdvisoryDefects: 1\n');
+  const r = await runQmb(['convert', 'misra', txt, '--dry-run']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^qmb: --dry-run needs --push\n$/);
+  const ok = await runQmb(['convert', 'misra', txt]);
+  assert.equal(ok.code, 0, ok.stderr);
+});
