@@ -11,6 +11,7 @@ import {
   NotFoundError,
   RateLimitedError,
   RequestRefusedError,
+  ShuttingDownError,
   UnsupportedMediaTypeError,
   errorBody,
 } from '../errors.js';
@@ -56,7 +57,8 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
       const refused = new RequestRefusedError(err.statusCode ?? 400, err.message);
       void (reply as unknown as FastifyReply).code(refused.status).header('X-Request-Id', request.id).send(errorBody(refused));
     },
-    return503OnClosing: true,
+    // Requests arriving while the server closes get the broker's own 503 (hook below).
+    return503OnClosing: false,
   });
 
   app.removeContentTypeParser(['application/json', 'text/plain']);
@@ -77,6 +79,9 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new ShuttingDownError();
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
