@@ -1,16 +1,12 @@
 // Acceptance, shared by the legacy and the new ingest route: validate, convert, check room, journal.
 import type { User } from '../auth/users.js';
 import type { BrokerDeps } from '../broker.js';
-import { BrokerError, ForbiddenMetricError, JournalFullError } from '../errors.js';
+import type { FastifyRequest } from 'fastify';
+import { BrokerError, ForbiddenMetricError, JournalFullError, UnsupportedMediaTypeError } from '../errors.js';
 import type { JsonBody } from '../ingest/json.js';
 import { type PreparedPayload, preparePayload } from '../ingest/prepare.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
 import type { NewSubmission, Submission } from '../journal/submission.js';
-
-export interface Accepted {
-  id: number;
-  prepared: PreparedPayload;
-}
 
 /** The metric label for /metrics: only names the registry knows, so senders cannot add series. */
 function metricLabel(deps: BrokerDeps, body: unknown): string {
@@ -66,4 +62,21 @@ export async function journalPayload(deps: BrokerDeps, entry: NewSubmission): Pr
   deps.telemetry.accepted.inc({ metric: entry.metric });
   deps.telemetry.acceptedPoints.inc(entry.points);
   return submission;
+}
+
+/** The parsed JSON body; other content types were left unparsed and get 415. */
+export function jsonBodyOf(request: FastifyRequest): JsonBody {
+  if (request.body === undefined) throw new UnsupportedMediaTypeError(request.headers['content-type']);
+  return request.body as JsonBody;
+}
+
+/**
+ * The whole acceptance of a request's body: it must be JSON, is validated and converted for the
+ * caller, then journaled. The parsed tree is dropped before the commit, which may take a while.
+ */
+export async function acceptRequest(deps: BrokerDeps, stamp: AcceptStamp, request: FastifyRequest): Promise<Submission> {
+  const user = request.user!;
+  const entry = journalEntry(user, prepareFor(deps, stamp, user, jsonBodyOf(request)));
+  request.body = null;
+  return journalPayload(deps, entry);
 }

@@ -6,14 +6,12 @@ import {
   InvalidRequestError,
   NotFoundError,
   RateLimitedError,
-  UnsupportedMediaTypeError,
   errorBody,
 } from '../errors.js';
-import type { JsonBody } from '../ingest/json.js';
 import type { FieldValue, Point } from '../ingest/points.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
 import type { Submission, SubmissionStatus } from '../journal/submission.js';
-import { journalEntry, journalPayload, prepareFor } from './accept.js';
+import { acceptRequest, jsonBodyOf, prepareFor } from './accept.js';
 import { authenticate } from './auth-hook.js';
 
 const MAX_WAIT_SECONDS = 300;
@@ -62,10 +60,6 @@ function parseWait(raw: unknown): number {
   return n;
 }
 
-function requireJson(body: unknown, contentType: string | undefined): asserts body is JsonBody {
-  if (body === undefined) throw new UnsupportedMediaTypeError(contentType);
-}
-
 const STATUS_CODE: Record<SubmissionStatus, number> = { pending: 202, delivered: 201, rejected: 409 };
 
 function answerSubmission(reply: FastifyReply, s: Submission): FastifyReply {
@@ -95,18 +89,13 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
 
   app.post('/api/v1/metrics', { onRequest, config: perClient }, async (request, reply) => {
     const wait = parseWait((request.query as Record<string, unknown>)['wait']);
-    requireJson(request.body, request.headers['content-type']);
-    const user = request.user!;
-    const entry = journalEntry(user, prepareFor(deps, stamp, user, request.body));
-    request.body = null; // let the parsed tree go while the journal commits
-    const submission = await journalPayload(deps, entry);
+    const submission = await acceptRequest(deps, stamp, request);
     const settled = wait > 0 ? await deps.journal.waitSettled(submission.id, wait * 1000) : submission;
     return answerSubmission(reply, settled ?? submission);
   });
 
   app.post('/api/v1/validate', { onRequest }, async (request) => {
-    requireJson(request.body, request.headers['content-type']);
-    const prepared = prepareFor(deps, stamp, request.user!, request.body);
+    const prepared = prepareFor(deps, stamp, request.user!, jsonBodyOf(request));
     return {
       valid: true,
       metric: prepared.metric.name,

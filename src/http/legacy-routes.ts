@@ -5,7 +5,7 @@ import type { BrokerDeps } from '../broker.js';
 import { InvalidCredentialsError, RateLimitedError, UnsupportedMediaTypeError } from '../errors.js';
 import type { JsonBody } from '../ingest/json.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
-import { journalEntry, journalPayload, prepareFor } from './accept.js';
+import { acceptRequest } from './accept.js';
 import { authenticate } from './auth-hook.js';
 
 // Verified against when the user does not exist, so both cases take the same time.
@@ -45,11 +45,7 @@ export function registerLegacyRoutes(app: FastifyInstance, deps: BrokerDeps, sta
     '/',
     { config: { legacy: true }, onRequest: authenticate(deps.tokens, deps.users) },
     async (request, reply) => {
-      if (request.body === undefined) throw new UnsupportedMediaTypeError(request.headers['content-type']);
-      const user = request.user!;
-      const entry = journalEntry(user, prepareFor(deps, stamp, user, request.body as JsonBody));
-      request.body = null; // let the parsed tree go while the journal commits
-      const submission = await journalPayload(deps, entry);
+      const submission = await acceptRequest(deps, stamp, request);
       return reply.code(204).header('X-Submission-Id', String(submission.id)).send();
     },
   );
