@@ -1,4 +1,4 @@
-// Start-up: configuration, collaborators, the app, listening, and a graceful stop on SIGTERM/SIGINT.
+// Start-up: collaborators, the app, listening, background duties, and the graceful stop (`qmb serve` wires it to signals).
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';

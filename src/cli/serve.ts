@@ -28,7 +28,7 @@ export function registerServe(program: Command): void {
       );
       process.stderr.write(`${lines.join('\n')}\n`);
       let stopping = false;
-      const stop = (signal: string): void => {
+      const stop = (): void => {
         if (stopping) return;
         stopping = true;
         broker
@@ -39,7 +39,7 @@ export function registerServe(program: Command): void {
             process.exit(1);
           });
       };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
     });
 }
