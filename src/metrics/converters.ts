@@ -47,8 +47,9 @@ function fieldsOf(obj: Obj, path: string, ctx: ConvertContext): [string, FieldVa
     const v = toFieldValue(value, ctx.fieldTypes[key], p, ctx.problems);
     if (v !== undefined) fields.push([key, v]);
   }
-  if (fields.length === 0 && Object.keys(obj).length === 0) ctx.problems.add(path, 'at least one field is required');
-  else if (fields.length === 0) ctx.problems.add(path, 'every field is null; at least one value is required');
+  const values = Object.values(obj);
+  if (values.length === 0) ctx.problems.add(path, 'at least one field is required');
+  else if (values.every((v) => v === null)) ctx.problems.add(path, 'every field is null; at least one value is required');
   return fields;
 }
 
