@@ -43,7 +43,7 @@ const LINE_CACHE_POINTS = 50_000;
 
 /**
  * The journal. Appends from one event-loop turn share one transaction (group commit); every
- * append resolves only after its commit reached the disk. Emits `appended` and `settled`.
+ * append resolves only after its commit reached the disk. Emits `appended`, `settled` and `release`.
  */
 export class Journal extends EventEmitter {
   readonly file: string;
@@ -222,7 +222,10 @@ export class Journal extends EventEmitter {
     return (this.#stmt('pendingDbs').all() as { database: string }[]).map((r) => r.database);
   }
 
-  /** The oldest pending submissions of a database, up to about `maxPoints` points (at least one). */
+  /**
+   * The oldest pending submissions of a database, up to about `maxPoints` points (at least one).
+   * An entry whose line protocol is missing from disk (damage) comes back with `lines` empty.
+   */
   nextBatch(database: string, maxPoints: number): PendingEntry[] {
     // Pick the submissions by their point counts first, then read only their (possibly large) lines.
     const heads = this.#stmt('batchHeads').all(database, Math.min(maxPoints, 5000)) as { id: number; points: number; received_at: number }[];
