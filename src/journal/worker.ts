@@ -118,7 +118,8 @@ export class DeliveryWorker {
       })
       .finally(() => {
         lane.busy = false;
-        if (!lane.timer && this.#o.journal.hasPending(db)) this.#kick(db);
+        // After stop() the journal may already be closed: ask it nothing more.
+        if (this.#running && !lane.timer && this.#o.journal.hasPending(db)) this.#kick(db);
       });
   }
 
