@@ -1,7 +1,7 @@
 // Reading InfluxDB 1.x with InfluxQL over /query; answers parsed without losing nanosecond times.
 import { parse } from 'lossless-json';
 import { NotFoundError } from '../errors.js';
-import type { InfluxOptions } from '../sinks/influx.js';
+import { type InfluxOptions, influxAuthHeaders } from '../sinks/influx.js';
 import { ident, tagConditions, whereClause } from './influxql.js';
 import type { FieldJson, FieldKey, ReadStore, Row, RowsAnswer, RowsQuery, SeriesAnswer, SeriesGroup, SeriesQuery, TagFilter } from './read-store.js';
 import { type RawRow, type RawTableRow, finishRows, finishSeries, sortedUnique, toFieldJson } from './shape.js';
@@ -30,7 +30,7 @@ const FIELD_TYPES = new Set(['integer', 'float', 'string', 'boolean']);
 export class InfluxReadStore implements ReadStore {
   readonly kind = 'influxdb' as const;
   readonly #url: string;
-  readonly #headers: Record<string, string> = {};
+  readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
 
@@ -38,10 +38,7 @@ export class InfluxReadStore implements ReadStore {
     this.#url = options.url.replace(/\/+$/, '');
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#fetch = options.fetch ?? fetch;
-    if (options.token) this.#headers['Authorization'] = `Token ${options.token}`;
-    else if (options.username) {
-      this.#headers['Authorization'] = `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
-    }
+    this.#headers = influxAuthHeaders(options);
   }
 
   /** Runs one statement and returns its series; a missing database becomes NotFoundError. */

@@ -23,6 +23,13 @@ function messageOf(status: number, body: string): string {
   return body.trim().slice(0, 500) || `HTTP ${status}`;
 }
 
+/** The Authorization header for InfluxDB: a token (2.x/3.x) or basic credentials (1.x), or none. */
+export function influxAuthHeaders(options: Pick<InfluxOptions, 'username' | 'password' | 'token'>): Record<string, string> {
+  if (options.token) return { Authorization: `Token ${options.token}` };
+  if (options.username) return { Authorization: `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}` };
+  return {};
+}
+
 export class InfluxSink implements Sink {
   readonly kind = 'influxdb' as const;
   readonly url: string;
@@ -34,11 +41,7 @@ export class InfluxSink implements Sink {
     this.url = options.url.replace(/\/+$/, '');
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#fetch = options.fetch ?? fetch;
-    this.#headers = {};
-    if (options.token) this.#headers['Authorization'] = `Token ${options.token}`;
-    else if (options.username) {
-      this.#headers['Authorization'] = `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
-    }
+    this.#headers = influxAuthHeaders(options);
   }
 
   async #request(pathAndQuery: string, init: RequestInit): Promise<Response> {
@@ -74,28 +77,18 @@ export class InfluxSink implements Sink {
     return { ok: false, retry, status: res.status, message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
 
-  /** Runs one InfluxQL statement; throws with InfluxDB's message on failure. */
-  async query(q: string, database?: string, method: 'GET' | 'POST' = 'POST'): Promise<unknown> {
-    const params = new URLSearchParams({ q, epoch: 'ns' });
-    if (database) params.set('db', database);
-    const res =
-      method === 'GET'
-        ? await this.#request(`/query?${params}`, { method: 'GET' })
-        : await this.#request('/query', {
-            method: 'POST',
-            body: params.toString(),
-            headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-          });
+  /** Creates a database (a no-op when it exists); throws with InfluxDB's message on failure. */
+  async createDatabase(database: string): Promise<void> {
+    const q = `CREATE DATABASE "${database.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+    const res = await this.#request('/query', {
+      method: 'POST',
+      body: new URLSearchParams({ q }).toString(),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`InfluxDB ${res.status}: ${messageOf(res.status, text)}`);
-    const parsed = JSON.parse(text) as { results?: { error?: string }[] };
-    const error = parsed.results?.find((r) => r.error)?.error;
+    const error = (JSON.parse(text) as { results?: { error?: string }[] }).results?.find((r) => r.error)?.error;
     if (error) throw new Error(`InfluxDB: ${error}`);
-    return parsed;
-  }
-
-  async createDatabase(database: string): Promise<void> {
-    await this.query(`CREATE DATABASE "${database.replace(/["\\]/g, (c) => `\\${c}`)}"`);
   }
 
   async ping(): Promise<Health> {
