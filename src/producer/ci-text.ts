@@ -22,7 +22,7 @@ export interface CommitInfo {
   date: string;
 }
 
-/** Section letters the image-size files use (nm-style classes summed per ELF file). */
+/** The classes image-size files list: `nm -S` symbol classes, case folded, sizes summed per ELF file. */
 export const SECTION_LETTERS = ['B', 'D', 'R', 'T', 'V', 'W'] as const;
 /** One of {@link SECTION_LETTERS}. */
 export type SectionLetter = (typeof SECTION_LETTERS)[number];

@@ -1,73 +1,81 @@
-// The ELF reader on hand-built images: big-endian ELF32, truncation, section letters.
+// The ELF reader on hand-built images: both classes and byte orders, nm's symbol classes, truncation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseElfSections, sectionLetter, sizesByLetter } from '../../src/producer/elf-sizes.js';
+import { nmClass, parseElf, sizedSymbols, sizesByClass } from '../../src/producer/elf-sizes.js';
+import { buildElf, SHF, SHT, STB, STT, type ElfSpec } from '../helpers/elf-image.js';
 
-/** A big-endian ELF32 with a null section, the given sections and `.shstrtab`. */
-function elf32be(sections: Array<{ name: string; type: number; flags: number; size: number }>): Buffer {
-  const names = ['', ...sections.map((s) => s.name), '.shstrtab'];
-  const strtab = Buffer.from(names.join('\0') + '\0', 'latin1');
-  const offsets: number[] = [];
-  let o = 0;
-  for (const n of names) {
-    offsets.push(o);
-    o += Buffer.byteLength(n, 'latin1') + 1;
+const WA = SHF.WRITE | SHF.ALLOC;
+const SECTIONS: ElfSpec['sections'] = [
+  { name: '.text', type: SHT.PROGBITS, flags: SHF.ALLOC | SHF.EXECINSTR, size: 1000 },
+  { name: '.rodata', type: SHT.PROGBITS, flags: SHF.ALLOC, size: 300 },
+  { name: '.data', type: SHT.PROGBITS, flags: WA, size: 40 },
+  { name: '.bss', type: SHT.NOBITS, flags: WA, size: 4096 },
+  { name: '.debug_info', type: SHT.PROGBITS, flags: 0, size: 99 },
+];
+const SYMBOLS: NonNullable<ElfSpec['symbols']> = [
+  { name: 'img.c', size: 0, bind: STB.LOCAL, type: STT.FILE, section: 0xfff1 },
+  { name: '', size: 0, bind: STB.LOCAL, type: STT.SECTION, section: '.text' },
+  { name: 'local_fn', size: 10, bind: STB.LOCAL, type: STT.FUNC, section: '.text' },
+  { name: 'local_bss', size: 16, bind: STB.LOCAL, type: STT.OBJECT, section: '.bss' },
+  { name: 'main', size: 20, bind: STB.GLOBAL, type: STT.FUNC, section: '.text' },
+  { name: 'banner', size: 15, bind: STB.GLOBAL, type: STT.OBJECT, section: '.rodata' },
+  { name: 'counter', size: 4, bind: STB.GLOBAL, type: STT.OBJECT, section: '.data' },
+  { name: 'scratch', size: 1024, bind: STB.GLOBAL, type: STT.OBJECT, section: '.bss' },
+  { name: 'weak_hook', size: 6, bind: STB.WEAK, type: STT.FUNC, section: '.text' },
+  { name: 'weak_table', size: 12, bind: STB.WEAK, type: STT.OBJECT, section: '.rodata' },
+  { name: 'weak_buffer', size: 36, bind: STB.WEAK, type: STT.OBJECT, section: '.bss' },
+  { name: 'weak_label', size: 0, bind: STB.WEAK, type: STT.NOTYPE, section: '.data' },
+  { name: 'common', size: 64, bind: STB.GLOBAL, type: STT.OBJECT, section: 0xfff2 },
+  { name: 'absolute', size: 8, bind: STB.GLOBAL, type: STT.NOTYPE, section: 0xfff1 },
+  { name: 'undefined_weak_obj', size: 8, bind: STB.WEAK, type: STT.OBJECT, section: 0 },
+  { name: 'undefined', size: 0, bind: STB.GLOBAL, type: STT.NOTYPE, section: 0 },
+  { name: 'debug_var', size: 3, bind: STB.LOCAL, type: STT.OBJECT, section: '.debug_info' },
+];
+
+for (const bits of [32, 64] as const) {
+  for (const littleEndian of [false, true]) {
+    test(`ELF${bits} ${littleEndian ? 'little' : 'big'}-endian: sections, symbols, nm classes and their sums`, () => {
+      const info = parseElf(buildElf({ bits, littleEndian, sections: SECTIONS, symbols: SYMBOLS }), 'x.elf');
+      assert.deepEqual([info.bits, info.littleEndian], [bits, littleEndian]);
+      assert.deepEqual(
+        info.sections.slice(1, 6).map((s) => [s.name, s.size]),
+        SECTIONS.map((s) => [s.name, s.size]),
+      );
+      assert.equal(info.symbols?.length, SYMBOLS.length);
+      const classes = Object.fromEntries((info.symbols ?? []).filter((s) => s.name !== '').map((s) => [s.name, nmClass(s, info.sections)]));
+      assert.deepEqual(classes, {
+        'img.c': 'a',
+        local_fn: 't',
+        local_bss: 'b',
+        main: 'T',
+        banner: 'R',
+        counter: 'D',
+        scratch: 'B',
+        weak_hook: 'W',
+        weak_table: 'V',
+        weak_buffer: 'V',
+        weak_label: 'W',
+        common: 'C',
+        absolute: 'A',
+        undefined_weak_obj: 'v',
+        undefined: 'U',
+        debug_var: 'N',
+      });
+      // nm -S shows sizes of defined symbols only: the undefined weak object's 8 bytes do not count.
+      assert.ok(!sizedSymbols(info).some((s) => s.name === 'undefined_weak_obj' || s.name === 'weak_label'));
+      assert.deepEqual(sizesByClass(info), { T: 30, B: 1040, R: 15, D: 4, W: 6, V: 48 });
+    });
   }
-  const strOff = 52;
-  const shoff = strOff + strtab.length + ((4 - (strtab.length % 4)) % 4);
-  const count = names.length;
-  const buf = Buffer.alloc(shoff + count * 40);
-  buf.writeUInt32BE(0x7f454c46, 0);
-  buf[4] = 1; // ELF32
-  buf[5] = 2; // big-endian
-  buf[6] = 1;
-  buf.writeUInt32BE(shoff, 0x20);
-  buf.writeUInt16BE(52, 0x28);
-  buf.writeUInt16BE(40, 0x2e);
-  buf.writeUInt16BE(count, 0x30);
-  buf.writeUInt16BE(count - 1, 0x32);
-  strtab.copy(buf, strOff);
-  const all = [{ name: '', type: 0, flags: 0, size: 0 }, ...sections, { name: '.shstrtab', type: 3, flags: 0, size: strtab.length }];
-  all.forEach((s, i) => {
-    const h = shoff + i * 40;
-    buf.writeUInt32BE(offsets[i] ?? 0, h);
-    buf.writeUInt32BE(s.type, h + 4);
-    buf.writeUInt32BE(s.flags, h + 8);
-    buf.writeUInt32BE(s.name === '.shstrtab' ? strOff : 0, h + 0x10);
-    buf.writeUInt32BE(s.size, h + 0x14);
-  });
-  return buf;
 }
 
-test('big-endian ELF32: names, sizes and letters', () => {
-  const img = elf32be([
-    { name: '.text', type: 1, flags: 0x6, size: 1000 },
-    { name: '.vectors', type: 1, flags: 0x6, size: 24 },
-    { name: '.rodata', type: 1, flags: 0x2, size: 300 },
-    { name: '.data', type: 1, flags: 0x3, size: 40 },
-    { name: '.bss', type: 8, flags: 0x3, size: 4096 },
-    { name: '.debug_info', type: 1, flags: 0, size: 9999 },
-  ]);
-  const info = parseElfSections(img, 'be.elf');
-  assert.deepEqual([info.bits, info.littleEndian], [32, false]);
-  assert.deepEqual(info.sections.map((s) => [s.name, s.size, sectionLetter(s) ?? '-']), [
-    ['', 0, '-'],
-    ['.text', 1000, 'T'],
-    ['.vectors', 24, 'T'],
-    ['.rodata', 300, 'R'],
-    ['.data', 40, 'D'],
-    ['.bss', 4096, 'B'],
-    ['.debug_info', 9999, '-'],
-    ['.shstrtab', info.sections[7]?.size ?? -1, '-'],
-  ]);
-  assert.deepEqual(sizesByLetter(info.sections), { T: 1024, R: 300, D: 40, B: 4096 });
-});
-
-test('garbage and truncated files are refused with the reason', () => {
-  assert.throws(() => parseElfSections(Buffer.from('#!/bin/sh\n'.repeat(10)), 'x'), /^Error: x: not a readable ELF file \(no ELF magic\)$/);
-  const img = elf32be([{ name: '.text', type: 1, flags: 6, size: 1 }]);
-  assert.throws(() => parseElfSections(img.subarray(0, img.length - 10), 'cut.elf'), /cut\.elf: not a readable ELF file \(offset \d+ beyond the end of the file\)/);
+test('a file without a symbol table reads as such; garbage and truncated files are refused with the reason', () => {
+  const stripped = parseElf(buildElf({ bits: 64, littleEndian: true, sections: SECTIONS }), 's.elf');
+  assert.equal(stripped.symbols, undefined);
+  assert.deepEqual(sizesByClass(stripped), {});
+  assert.throws(() => parseElf(Buffer.from('#!/bin/sh\n'.repeat(10)), 'x'), /^Error: x: not a readable ELF file \(no ELF magic\)$/);
+  const img = buildElf({ bits: 32, littleEndian: false, sections: SECTIONS, symbols: SYMBOLS });
+  assert.throws(() => parseElf(img.subarray(0, img.length - 10), 'cut.elf'), /cut\.elf: not a readable ELF file \(offset \d+ beyond the end of the file\)/);
   const odd = Buffer.from(img);
   odd[4] = 9;
-  assert.throws(() => parseElfSections(odd, 'odd.elf'), /unknown class 9/);
+  assert.throws(() => parseElf(odd, 'odd.elf'), /unknown class 9/);
 });
