@@ -106,9 +106,9 @@ function addPathOptions(cmd: Command, rules: PathRule[]): Command {
 
 function addTagOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--repo <dir>', 'git repository')
+    .option('--repo <dir>', 'git repository', '.')
     .requiredOption('--tag <tag>', 'target tag')
-    .option('--base <tag>', 'base tag (default: the previous release tag by date)')
+    .option('--base <tag>', 'base tag (default: the previous release tag by date; for a first release, the root commit)')
     .addOption(
       new Option('--tag-pattern <regex>', 'release tags, for finding the base tag').argParser(regex).default(new RegExp(DEFAULT_TAG_PATTERN), DEFAULT_TAG_PATTERN),
     )

@@ -1,6 +1,6 @@
 // `collect code-churn`: lines added plus deleted between two release tags, within path filters.
-import { git, resolveTags, tagCommit } from './git.js';
-import { compilePathRules, type PathRule } from './path-filter.js';
+import { git, resolveTags } from './git.js';
+import { compilePathRules, droppedByFilter, type PathRule } from './path-filter.js';
 import { makePayload, type Payload } from './payload.js';
 
 /** Options of {@link collectCodeChurn}. */
@@ -54,14 +54,17 @@ export function sumChurn(changes: readonly FileChange[], keep: (path: string) =>
 
 /** Computes the churn payload (`tfa_code_churn` or `tfm_code_churn`). */
 export async function collectCodeChurn(opts: CodeChurnOptions, log: (line: string) => void = () => {}): Promise<Payload> {
-  const { target, base } = await resolveTags(opts.repo, opts.tag, opts.base, opts.tagPattern);
+  const { target, base, rootNote } = await resolveTags(opts.repo, opts.tag, opts.base, opts.tagPattern);
+  if (rootNote) log(`code-churn: ${rootNote}`);
   log(`code-churn: ${base.name} (${base.date}) -> ${target.name} (${target.date})`);
   // -M: count a moved file by what changed in it, as `git diff --stat` does by default.
-  const out = await git(opts.repo, ['diff', '--numstat', '-z', '-M', tagCommit(base.name), tagCommit(target.name)]);
+  const out = await git(opts.repo, ['diff', '--numstat', '-z', '-M', base.rev, target.rev]);
   const changes = parseNumstat(out);
   const keep = compilePathRules(opts.rules);
   const lines = sumChurn(changes, keep);
+  const dropped = changes.filter((c) => !(keep(c.path) || (c.oldPath !== undefined && keep(c.oldPath)))).length;
   log(`code-churn: ${changes.length} files changed, ${lines} lines counted`);
+  log(`code-churn: ${droppedByFilter(dropped, opts.rules)}`);
   const tfa = opts.project === 'tfa';
   return makePayload(tfa ? 'tfa_code_churn' : 'tfm_code_churn', [
     {

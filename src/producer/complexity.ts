@@ -4,8 +4,8 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { git, resolveTags, tagCommit } from './git.js';
-import { compilePathRules, type PathRule } from './path-filter.js';
+import { git, resolveTags } from './git.js';
+import { compilePathRules, droppedByFilter, type PathRule } from './path-filter.js';
 import { makePayload, type DataItem, type Payload } from './payload.js';
 
 /** Options of {@link collectComplexity}. */
@@ -108,9 +108,9 @@ export async function scoreTree(
 ): Promise<FunctionScore[]> {
   const listing = await git(opts.repo, ['ls-tree', '-r', '-z', '--name-only', rev]);
   const keep = compilePathRules(opts.rules);
-  const files = listing
-    .split('\0')
-    .filter((f) => f !== '' && opts.extensions.some((ext) => f.endsWith(ext)) && keep(f));
+  const sources = listing.split('\0').filter((f) => f !== '' && opts.extensions.some((ext) => f.endsWith(ext)));
+  const files = sources.filter(keep);
+  log(`complexity: ${droppedByFilter(sources.length - files.length, opts.rules)}`);
   const dir = await mkdtemp(join(tmpdir(), 'qmb-complexity-'));
   try {
     await extractTree(opts.repo, rev, dir);
@@ -139,10 +139,11 @@ export async function scoreTree(
  * for TF-A, their count without the allow-listed ones as `tfa_complexity_tracking`.
  */
 export async function collectComplexity(opts: ComplexityOptions, log: (line: string) => void = () => {}): Promise<Payload[]> {
-  const { target, base } = await resolveTags(opts.repo, opts.tag, opts.base, opts.tagPattern);
+  const { target, base, rootNote } = await resolveTags(opts.repo, opts.tag, opts.base, opts.tagPattern);
+  if (rootNote) log(`complexity: ${rootNote}`);
   const allowed = opts.allowlist ? parseAllowlist(await readFile(opts.allowlist, 'utf8')) : () => false;
   log(`complexity: ${target.name} (${target.date}), base ${base.name}, threshold ${opts.threshold}`);
-  const scores = await scoreTree(opts, tagCommit(target.name), log);
+  const scores = await scoreTree(opts, target.rev, log);
   const over = scores.filter((s) => s.score > opts.threshold);
   const tfa = opts.project === 'tfa';
   const stats = over.map((fn): DataItem => {

@@ -31,6 +31,13 @@ export interface TagInfo {
   /** The calendar day as written in `date`, e.g. 20200908 (the `Git_Tag_Date` tag). */
   day: number;
   annotated: boolean;
+  /** The revision of its commit, for git commands. */
+  rev: string;
+}
+
+/** `2020-09-08 14:22:45 +0100` -> 20200908, the day as written. */
+function dayOf(isoDate: string): number {
+  return Number(isoDate.slice(0, 10).replaceAll('-', ''));
 }
 
 /** Lists every tag with its date; `creatordate` is exactly "tagger date, else commit date". */
@@ -44,7 +51,7 @@ export async function listTags(repo: string): Promise<TagInfo[]> {
   for (const line of out.split('\n')) {
     if (line === '') continue;
     const [name = '', type = '', date = '', epoch = ''] = line.split('\0');
-    tags.push({ name, date, epoch: Number(epoch), day: Number(date.slice(0, 10).replaceAll('-', '')), annotated: type === 'tag' });
+    tags.push({ name, date, epoch: Number(epoch), day: dayOf(date), annotated: type === 'tag', rev: tagCommit(name) });
   }
   return tags;
 }
@@ -54,16 +61,36 @@ export function tagCommit(tag: string): string {
   return `refs/tags/${tag}^{commit}`;
 }
 
-/** The target tag and the base tag a comparison runs between. */
+/** The target tag and the base a comparison runs between. */
 export interface TagPair {
   target: TagInfo;
+  /** A tag, or for a first release the root commit (named by its first 10 hex digits). */
   base: TagInfo;
+  /** Set when no release tag came before the target and the root commit stands in: says so. */
+  rootNote?: string;
+}
+
+/** The oldest root commit (no parents) in the history of `rev`, and how many roots it has. */
+export async function rootCommit(repo: string, rev: string): Promise<{ info: TagInfo; roots: number }> {
+  const out = await git(repo, ['log', '--max-parents=0', '--format=%H%x00%ci%x00%ct', rev, '--']);
+  const roots = out
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const [sha = '', date = '', epoch = ''] = l.split('\0');
+      return { name: sha.slice(0, 10), date, epoch: Number(epoch), day: dayOf(date), annotated: false, rev: sha };
+    })
+    .sort((a, b) => a.epoch - b.epoch);
+  const oldest = roots[0];
+  if (!oldest) throw new Error(`no root commit found for ${rev} in ${repo}`);
+  return { info: oldest, roots: roots.length };
 }
 
 /**
  * Finds the target tag and its base: `base` when given, else the newest tag matching
  * `pattern` dated on an earlier day than the target (tags of the target's own day are
  * skipped, so a release candidate tagged alongside the release is not taken as its base).
+ * A first release has no such tag: its base is then the root commit of its history.
  */
 export async function resolveTags(repo: string, tag: string, base: string | undefined, pattern: RegExp): Promise<TagPair> {
   const tags = await listTags(repo);
@@ -79,8 +106,14 @@ export async function resolveTags(repo: string, tag: string, base: string | unde
     .filter((t) => t.name !== tag && pattern.test(t.name) && t.day < target.day)
     .sort((a, b) => b.epoch - a.epoch);
   const found = candidates[0];
-  if (!found) throw new Error(`no release tag matching ${pattern.source} dated before ${tag} (${target.date}); give --base`);
-  return { target, base: found };
+  if (found) return { target, base: found };
+  const root = await rootCommit(repo, target.rev);
+  const which = root.roots > 1 ? `the oldest of its ${root.roots} root commits` : 'the root commit';
+  return {
+    target,
+    base: root.info,
+    rootNote: `no release tag matching ${pattern.source} dated before ${tag}: the base is ${which} ${root.info.name} (first release; give --base to choose another)`,
+  };
 }
 
 /** The commit a build was made from, as the image-size and MISRA metrics tag it. */

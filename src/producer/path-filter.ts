@@ -61,3 +61,15 @@ export function compilePathRules(rules: readonly PathRule[]): (path: string) => 
     return verdict;
   };
 }
+
+/** The rules as the command line gives them, for messages: `--exclude plat --include plat/arm`. */
+export function describePathRules(rules: readonly PathRule[]): string {
+  if (rules.length === 0) return 'no --include or --exclude';
+  const flags = rules.map((r) => `--${r.include ? 'include' : 'exclude'} ${r.glob}`).join(' ');
+  return rules === TFA_DEFAULT_RULES ? `default: ${flags}` : flags;
+}
+
+/** `3 files dropped by the path filter (--include src)`: what the filter left out, and why. */
+export function droppedByFilter(count: number, rules: readonly PathRule[]): string {
+  return `${count} ${count === 1 ? 'file' : 'files'} dropped by the path filter (${describePathRules(rules)})`;
+}

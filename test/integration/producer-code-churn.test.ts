@@ -115,7 +115,33 @@ test('--out writes the payload to a file; errors are one line', async () => {
   const missing = await runQmb(['collect', 'code-churn', '--repo', repo, '--tag', 'v9.9']);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^qmb: no tag v9\.9 in /);
+});
+
+test('without --repo the current directory is the repository; the path filter says what it dropped', async () => {
+  const here = await runQmb(['collect', 'code-churn', '--tag', 'v1.1'], { cwd: repo });
+  assert.equal(here.code, 0, here.stderr);
+  const there = await runQmb(['collect', 'code-churn', '--repo', repo, '--tag', 'v1.1']);
+  assert.equal(here.stdout, there.stdout);
+  // TF-A's default scope leaves out plat/foo/z.c, one of the five changed files.
+  assert.match(here.stderr, /^code-churn: 5 files changed, 10 lines counted$/m);
+  assert.match(here.stderr, /^code-churn: 1 file dropped by the path filter \(default: --exclude plat --include plat\/arm --include plat\/common\)$/m);
+  const src = await runQmb(['collect', 'code-churn', '--tag', 'v1.1', '--include', 'src'], { cwd: repo });
+  assert.match(src.stderr, /^code-churn: 4 files dropped by the path filter \(--include src\)$/m);
+  const tfm = await runQmb(['collect', 'code-churn', '--tag', 'v1.1', '--project', 'tfm'], { cwd: repo });
+  assert.match(tfm.stderr, /^code-churn: 0 files dropped by the path filter \(no --include or --exclude\)$/m);
+});
+
+test('the first release has no earlier release tag: the base is the root commit, and stderr says so', async () => {
+  const root = (await gitAt(repo, '2020-01-10T09:00:00+01:00', ['rev-list', '--max-parents=0', 'HEAD'])).trim();
   const first = await runQmb(['collect', 'code-churn', '--repo', repo, '--tag', 'v1.0']);
-  assert.equal(first.code, 1);
-  assert.match(first.stderr, /^qmb: no release tag matching .* dated before v1\.0 .*give --base\n$/);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, new RegExp(`^code-churn: no release tag matching .* dated before v1\\.0: the base is the root commit ${root.slice(0, 10)} \\(first release; give --base to choose another\\)$`, 'm'));
+  const item = (JSON.parse(first.stdout) as { data: Array<Record<string, unknown>> }).data[0];
+  // v1.0 is tagged on the root commit itself: nothing changed since.
+  assert.deepEqual(item?.fields, { Lines_of_Change: 0 });
+  assert.deepEqual(item?.tags, { Git_Tag_Date: 20200115, Base_Tag: root.slice(0, 10), Target_Tag: 'v1.0' });
+  // A target further on counts every change since the root commit.
+  const later = await churn(['--tag', 'v1.1', '--tag-pattern', '^release-']);
+  assert.deepEqual(later.item.fields, { Lines_of_Change: 10 });
+  assert.equal((later.item.tags as Record<string, unknown>).Base_Tag, root.slice(0, 10));
 });

@@ -94,6 +94,20 @@ test('stdout carries one payload per line; --threshold and path rules apply', as
   assert.equal(payloads[1]?.data[0]?.fields.Functions_Exceeding_Threshold_Not_Whitelisted, 1);
 });
 
+test('without --repo the current directory is the repository; the first release is based on the root commit', async () => {
+  const root = (await gitAt(repo, '2021-01-05T10:00:00+00:00', ['rev-list', '--max-parents=0', 'HEAD'])).trim().slice(0, 10);
+  const r = await runQmb(['collect', 'complexity', '--tag', 'v2.0'], { cwd: repo });
+  assert.equal(r.code, 0, r.stderr);
+  // plat/foo/p.c is outside TF-A's default scope: 3 of the 4 .c/.h files are scored.
+  assert.match(r.stderr, /^complexity: 1 file dropped by the path filter \(default: --exclude plat --include plat\/arm --include plat\/common\)$/m);
+  assert.match(r.stderr, /^complexity: scored 3\/3 files$/m);
+  const first = await runQmb(['collect', 'complexity', '--tag', 'v1.0'], { cwd: repo });
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, new RegExp(`^complexity: no release tag matching .* dated before v1\\.0: the base is the root commit ${root} \\(first release; give --base to choose another\\)$`, 'm'));
+  const payloads = first.stdout.trim().split('\n').map((l) => JSON.parse(l) as Payload);
+  assert.deepEqual(payloads.find((p) => p.metadata.metrics === 'tfa_complexity_stats')?.data.map((d) => [d.fields.Function_ID, d.tags.Base_Tag]), [['big12', root]]);
+});
+
 test('no function over the threshold: tracking alone, with zero', async () => {
   const r = await runQmb(['collect', 'complexity', '--repo', repo, '--tag', 'v1.0', '--base', 'v1.0', '--threshold', '20']);
   assert.equal(r.code, 0, r.stderr);
