@@ -93,31 +93,33 @@ interface Setting {
   key: keyof Config;
   parse: Parser;
   default?: string;
+  /** One line for `qmb serve --help`: what the setting does (docs/configuration.md has the long form). */
+  help: string;
 }
 
 /** The environment variables the broker reads, with their defaults (as the operator would write them). */
 export const SETTINGS: Record<string, Setting> = {
-  QMB_HOST: { key: 'host', parse: text, default: '127.0.0.1' },
-  QMB_PORT: { key: 'port', parse: integer(0, 65535), default: '5000' },
-  QMB_DATA_DIR: { key: 'dataDir', parse: text, default: './data' },
-  QMB_SECRET_KEY: { key: 'secretKey', parse: text },
-  QMB_SECRET_KEY_FILE: { key: 'secretKeyFile', parse: text },
-  QMB_ALLOW_WEAK_SECRET: { key: 'allowWeakSecret', parse: bool, default: '0' },
-  QMB_USERS_FILE: { key: 'usersFile', parse: text },
-  QMB_INFLUX_URL: { key: 'influxUrl', parse: url },
-  QMB_INFLUX_USERNAME: { key: 'influxUsername', parse: text },
-  QMB_INFLUX_PASSWORD: { key: 'influxPassword', parse: text },
-  QMB_INFLUX_TOKEN: { key: 'influxToken', parse: text },
-  QMB_TOKEN_TTL: { key: 'tokenTtl', parse: parseDuration, default: '365d' },
-  QMB_MAX_BODY_BYTES: { key: 'maxBodyBytes', parse: parseSize, default: String(16 * 1024 * 1024) },
-  QMB_METRICS_DIR: { key: 'metricsDir', parse: text },
-  QMB_JOURNAL_MAX_POINTS: { key: 'journalMaxPoints', parse: integer(1, 1e12), default: '2000000' },
-  QMB_JOURNAL_RETENTION: { key: 'journalRetention', parse: parseDuration, default: '7d' },
-  QMB_BATCH_MAX_POINTS: { key: 'batchMaxPoints', parse: integer(1, 1_000_000), default: '5000' },
-  QMB_AUTH_RATE_LIMIT: { key: 'authRateLimit', parse: integer(1, 1_000_000), default: '10' },
-  QMB_RATE_LIMIT: { key: 'rateLimit', parse: integer(0, 1e9), default: '0' },
-  QMB_SHUTDOWN_TIMEOUT: { key: 'shutdownTimeout', parse: parseDuration, default: '10s' },
-  QMB_PUBLIC_READ: { key: 'publicRead', parse: bool, default: '0' },
+  QMB_HOST: { key: 'host', parse: text, default: '127.0.0.1', help: 'address to listen on; 0.0.0.0 for every interface' },
+  QMB_PORT: { key: 'port', parse: integer(0, 65535), default: '5000', help: 'port to listen on' },
+  QMB_DATA_DIR: { key: 'dataDir', parse: text, default: './data', help: 'journal, embedded store, generated secret key, users file' },
+  QMB_SECRET_KEY: { key: 'secretKey', parse: text, help: 'JWT signing key (HS256); with neither it nor QMB_SECRET_KEY_FILE, one is generated into the data dir' },
+  QMB_SECRET_KEY_FILE: { key: 'secretKeyFile', parse: text, help: 'file holding the JWT signing key, instead of QMB_SECRET_KEY' },
+  QMB_ALLOW_WEAK_SECRET: { key: 'allowWeakSecret', parse: bool, default: '0', help: "1 accepts a short (< 32 bytes) or well-known key, such as an older broker's" },
+  QMB_USERS_FILE: { key: 'usersFile', parse: text, help: 'users: id, name, password hash, metrics each may write (default: <data dir>/users.json)' },
+  QMB_INFLUX_URL: { key: 'influxUrl', parse: url, help: 'InfluxDB 1.x /write and /query API (also 2.x/3.x compatibility); unset: the embedded store' },
+  QMB_INFLUX_USERNAME: { key: 'influxUsername', parse: text, help: 'InfluxDB user name' },
+  QMB_INFLUX_PASSWORD: { key: 'influxPassword', parse: text, help: 'InfluxDB password' },
+  QMB_INFLUX_TOKEN: { key: 'influxToken', parse: text, help: 'InfluxDB token (Authorization: Token ...), for 2.x/3.x compatibility endpoints' },
+  QMB_TOKEN_TTL: { key: 'tokenTtl', parse: parseDuration, default: '365d', help: 'lifetime of the tokens the broker issues: 30s, 15m, 12h, 365d, 2w' },
+  QMB_MAX_BODY_BYTES: { key: 'maxBodyBytes', parse: parseSize, default: String(16 * 1024 * 1024), help: 'largest request body in bytes, or 16MiB, 512k; larger bodies get 413' },
+  QMB_METRICS_DIR: { key: 'metricsDir', parse: text, help: 'folder of extra metric definitions (metric.json and schema-<version>.json per metric)' },
+  QMB_JOURNAL_MAX_POINTS: { key: 'journalMaxPoints', parse: integer(1, 1e12), default: '2000000', help: 'undelivered points the journal may hold before new payloads get 503' },
+  QMB_JOURNAL_RETENTION: { key: 'journalRetention', parse: parseDuration, default: '7d', help: 'how long delivered submissions stay in the journal' },
+  QMB_BATCH_MAX_POINTS: { key: 'batchMaxPoints', parse: integer(1, 1_000_000), default: '5000', help: 'points per write request to the database' },
+  QMB_AUTH_RATE_LIMIT: { key: 'authRateLimit', parse: integer(1, 1_000_000), default: '10', help: 'login attempts per minute per client address on /auth' },
+  QMB_RATE_LIMIT: { key: 'rateLimit', parse: integer(0, 1e9), default: '0', help: 'ingest requests per minute per user; 0 turns the limit off' },
+  QMB_SHUTDOWN_TIMEOUT: { key: 'shutdownTimeout', parse: parseDuration, default: '10s', help: 'how long SIGTERM or SIGINT may spend delivering what is pending' },
+  QMB_PUBLIC_READ: { key: 'publicRead', parse: bool, default: '0', help: '1 lets anyone read the query API and the dashboard without a token' },
   QMB_LOG_LEVEL: {
     key: 'logLevel',
     parse: (raw, name) => {
@@ -125,8 +127,19 @@ export const SETTINGS: Record<string, Setting> = {
       return raw;
     },
     default: 'info',
+    help: 'JSON log level: fatal, error, warn, info, debug, trace or silent',
   },
 };
+
+/** The settings as `qmb serve --help` lists them: variable, what it does, default; one per line. */
+export function settingsHelp(): string {
+  const width = Math.max(...Object.keys(SETTINGS).map((n) => n.length)) + 2;
+  const lines = Object.entries(SETTINGS).map(([name, s]) => `  ${name.padEnd(width)}${s.help}${s.default !== undefined ? ` (default: ${s.default})` : ''}`);
+  return [
+    'Settings (environment variables; a JSON file named by QMB_CONFIG_FILE may hold the same keys, the environment wins):',
+    ...lines,
+  ].join('\n');
+}
 
 /** Variables of the `qmb` client verbs; they share the prefix but are not broker settings. */
 const CLIENT_VARIABLES = new Set(['QMB_URL', 'QMB_TOKEN', 'QMB_PASSWORD', 'QMB_CONFIG_FILE']);

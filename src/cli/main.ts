@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `qmb` command line: one file per verb, all registered here.
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerDb } from './db.js';
 import { registerDemoData } from './demo-data.js';
@@ -18,8 +19,12 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+// The package root is three levels up from dist/src/cli/, in a checkout and when installed alike.
+const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command('qmb')
   .description('Quality Metrics Broker: receive, validate and store CI quality metrics')
+  .version(version, '-V, --version', 'print the version of qmb')
   .showHelpAfterError();
 
 registerServe(program);

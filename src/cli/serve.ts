@@ -1,12 +1,13 @@
 // `qmb serve`: run the broker until SIGTERM or SIGINT.
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
+import { loadConfig, settingsHelp } from '../config.js';
 import { ensureFirstUser, startBroker } from '../main.js';
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('run the broker (embedded store unless QMB_INFLUX_URL is set)')
+    .addHelpText('after', `\n${settingsHelp()}`)
     .action(async () => {
       const config = loadConfig();
       const broker = await startBroker(config);
