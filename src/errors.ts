@@ -142,9 +142,16 @@ export class NotFoundError extends BrokerError {
   }
 }
 
+/** A body over the limit; `size` is the body's Content-Length when the client sent one. */
 export class BodyTooLargeError extends BrokerError {
-  constructor(limit: number) {
-    super('BODY_TOO_LARGE', 413, `request body is larger than the limit of ${limit} bytes`);
+  constructor(limit: number, size?: number) {
+    const body = size === undefined ? 'request body' : `request body of ${size} bytes`;
+    // The client cannot fix this by retrying: say which knob the operator has, and what the job can do.
+    super(
+      'BODY_TOO_LARGE',
+      413,
+      `${body} is larger than the limit of ${limit} bytes (QMB_MAX_BODY_BYTES on the broker): split the payload into smaller ones, or raise QMB_MAX_BODY_BYTES`,
+    );
   }
 }
 

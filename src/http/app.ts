@@ -29,12 +29,17 @@ export interface AppOptions {
   logger?: FastifyBaseLogger;
 }
 
+/** The body size a request announced, when it did (a chunked body has no Content-Length). */
+function contentLength(header: string | string[] | undefined): number | undefined {
+  return typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : undefined;
+}
+
 /** Maps any error to the broker's JSON error body and status. */
-function toBrokerError(err: FastifyError | Error, maxBodyBytes: number): BrokerError | undefined {
+function toBrokerError(err: FastifyError | Error, maxBodyBytes: number, bodySize: number | undefined): BrokerError | undefined {
   if (err instanceof BrokerError) return err;
   const code = (err as FastifyError).code;
   const status = (err as FastifyError).statusCode;
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) return new BodyTooLargeError(maxBodyBytes);
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) return new BodyTooLargeError(maxBodyBytes, bodySize);
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) return new UnsupportedMediaTypeError(undefined);
   if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new InvalidJsonError('the body is empty');
   if (code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return new InvalidJsonError('the body does not match Content-Length');
@@ -94,7 +99,7 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
   });
 
   app.setErrorHandler((err, request, reply) => {
-    const known = toBrokerError(err as Error, config.maxBodyBytes);
+    const known = toBrokerError(err as Error, config.maxBodyBytes, contentLength(request.headers['content-length']));
     const brokerError = known ?? new InternalError();
     if (!known) request.log.error({ err }, 'unhandled error');
     const status = request.routeOptions.config?.legacy ? brokerError.legacyStatus : brokerError.status;
