@@ -239,7 +239,7 @@ function registerCollect(program: Command): void {
   addOutputOptions(
     collect
       .command('image-size')
-      .description('section sizes read from ELF files (bl1, bl1u, bl2, bl2u, bl31, bl32)')
+      .description('symbol sizes per nm -S class (B D R T V W) read from ELF files (bl1, bl1u, bl2, bl2u, bl31, bl32)')
       .argument('<elf...>', 'ELF files, named after their image (bl31.elf)')
       .requiredOption('--build-config <name>', 'build configuration (the measurement)')
       .requiredOption('--bin-mode <mode>', 'debug or release')

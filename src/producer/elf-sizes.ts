@@ -152,8 +152,8 @@ export function parseElf(buf: Buffer, file = 'ELF file'): ElfInfo {
 }
 
 /**
- * The class letter `nm` prints for a section's symbols, lowercase, from the flags binutils
- * derives from the section header: code, read-only data, data, no contents (bss), other.
+ * The class letter `nm` prints for a section's local symbols, from the flags binutils derives
+ * from the section header: code, read-only data, data, no contents (bss), debug (`N`), other.
  * Small-data sections (`g`, `s`, only on MIPS, PowerPC and a few others) are not told apart.
  */
 function sectionClass(s: ElfSection): string {
@@ -163,7 +163,7 @@ function sectionClass(s: ElfSection): string {
   const hasContents = s.type !== SHT_NOBITS;
   const readOnly = (s.flags & SHF_WRITE) === 0;
   if (s.flags & SHF_EXECINSTR) return 't';
-  if (s.flags & SHF_ALLOC && hasContents) return readOnly ? 'r' : 'd';
+  if ((s.flags & SHF_ALLOC) !== 0 && hasContents) return readOnly ? 'r' : 'd';
   if (!hasContents) return 'b';
   if (/^\.(debug|zdebug|gnu\.linkonce\.wi\.|gnu\.debuglto_\.debug_|line|stab)/.test(s.name) || s.name === '.gdb_index') return 'N';
   return readOnly ? 'n' : '?';
