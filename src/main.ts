@@ -7,6 +7,7 @@ import { hashPassword } from './auth/password.js';
 import { type BrokerDeps, closeBroker, createBroker } from './broker.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
+import { loadTls } from './http/tls.js';
 import { Backoff } from './journal/backoff.js';
 
 export interface RunningBroker {
@@ -64,8 +65,10 @@ async function createDatabases(deps: BrokerDeps, log: { warn(obj: object, msg: s
 /** Builds and starts the broker; resolves once it listens. */
 export async function startBroker(config: Config): Promise<RunningBroker> {
   const log = pino({ level: config.logLevel });
+  // Before anything is opened: a bad certificate file stops the start with one line.
+  const tls = loadTls(config);
   const deps = createBroker(config, { logger: log });
-  const app = await buildApp(deps, { logger: log });
+  const app = await buildApp(deps, { logger: log, ...(tls ? { https: tls } : {}) });
   const url = await app.listen({ host: config.host, port: config.port });
   deps.worker.start();
   const stopCreating = new AbortController();

@@ -32,14 +32,13 @@ export async function spawnServe(env: Record<string, string>, ready: (output: st
   const exited = (): Promise<number | null> =>
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
   try {
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`broker exited ${child.exitCode}: ${output}`);
-      return ready(output);
-    }, timeoutMs, 'the broker to be ready');
+    // An exit ends the wait at once (waitFor would keep polling past a thrown error).
+    await waitFor(async () => child.exitCode !== null || (await ready(output)), timeoutMs, 'the broker to be ready');
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
   }
+  if (child.exitCode !== null) throw new Error(`broker exited ${child.exitCode}: ${output}`);
   return {
     child,
     output: () => output,
