@@ -9,7 +9,7 @@ import { DeliveryWorker, type WorkerLogger } from './journal/worker.js';
 import { type MetricRegistry, loadRegistry } from './metrics/registry.js';
 import { EmbeddedSink } from './sinks/embedded.js';
 import { InfluxSink } from './sinks/influx.js';
-import type { Sink } from './sinks/sink.js';
+import type { Sink, SinkLogger } from './sinks/sink.js';
 import { Telemetry } from './telemetry.js';
 
 /** Everything the HTTP app and the CLI verbs work with. */
@@ -26,13 +26,14 @@ export interface BrokerDeps {
 }
 
 /** The sink the configuration names: InfluxDB when QMB_INFLUX_URL is set, else the embedded store. */
-export function createSink(config: Config): Sink {
+export function createSink(config: Config, logger?: SinkLogger): Sink {
   if (config.influxUrl) {
     return new InfluxSink({
       url: config.influxUrl,
       username: config.influxUsername,
       password: config.influxPassword,
       token: config.influxToken,
+      ...(logger ? { logger } : {}),
     });
   }
   return new EmbeddedSink(config.dataDir);
@@ -49,7 +50,7 @@ export function createBroker(
   const tokens = new TokenService(secret, config.tokenTtl);
   const users = new UsersStore(config.usersFile);
   const journal = new Journal(config.dataDir, clock);
-  const sink = options.sink ?? createSink(config);
+  const sink = options.sink ?? createSink(config, options.logger);
   const telemetry = new Telemetry(journal);
   const worker = new DeliveryWorker({
     journal,

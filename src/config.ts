@@ -33,6 +33,10 @@ export interface Config {
   readonly shutdownTimeout: number;
   readonly publicRead: boolean;
   readonly logLevel: string;
+  /** PEM certificate (chain) file; with tlsKey, the broker serves HTTPS only. Absolute path. */
+  readonly tlsCert: string | undefined;
+  /** PEM private key file of tlsCert. Absolute path. */
+  readonly tlsKey: string | undefined;
 }
 
 type Parser = (raw: string, name: string) => unknown;
@@ -129,6 +133,8 @@ export const SETTINGS: Record<string, Setting> = {
     default: 'info',
     help: 'JSON log level: fatal, error, warn, info, debug, trace or silent',
   },
+  QMB_TLS_CERT: { key: 'tlsCert', parse: text },
+  QMB_TLS_KEY: { key: 'tlsKey', parse: text },
 };
 
 /** The settings as `qmb serve --help` lists them: variable, what it does, default; one per line. */
@@ -185,5 +191,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (values['secretKey'] !== undefined && values['secretKeyFile'] !== undefined) {
     throw new ConfigError('QMB_SECRET_KEY: set either QMB_SECRET_KEY or QMB_SECRET_KEY_FILE, not both');
   }
+  // Half a TLS setting would silently serve plain HTTP: refuse it.
+  if ((values['tlsCert'] === undefined) !== (values['tlsKey'] === undefined)) {
+    const [missing, given] = values['tlsCert'] === undefined ? ['QMB_TLS_CERT', 'QMB_TLS_KEY'] : ['QMB_TLS_KEY', 'QMB_TLS_CERT'];
+    throw new ConfigError(`${missing}: ${given} is set; set both QMB_TLS_CERT and QMB_TLS_KEY (PEM files) for HTTPS, or neither`);
+  }
+  for (const key of ['tlsCert', 'tlsKey']) if (values[key] !== undefined) values[key] = path.resolve(String(values[key]));
   return Object.freeze(values as unknown as Config);
 }

@@ -1,11 +1,14 @@
 // Start-up: collaborators, the app, listening, background duties, and the graceful stop (`qmb serve` wires it to signals).
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { hashPassword } from './auth/password.js';
 import { type BrokerDeps, closeBroker, createBroker } from './broker.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
+import { loadTls } from './http/tls.js';
+import { Backoff } from './journal/backoff.js';
 
 export interface RunningBroker {
   app: FastifyInstance;
@@ -26,14 +29,35 @@ export async function ensureFirstUser(deps: BrokerDeps): Promise<string | undefi
   return password;
 }
 
-/** Creates every database the metrics write to, so dashboards find them before the first write. */
-async function createDatabases(deps: BrokerDeps, log: { warn(obj: object, msg: string): void }): Promise<void> {
-  for (const db of deps.registry.databases()) {
+/**
+ * Creates every database the metrics write to, so dashboards find them before the first write.
+ * While the store is unreachable (the sink says so once) it tries again with backoff until it
+ * succeeds or `signal` aborts (the broker stops).
+ */
+async function createDatabases(deps: BrokerDeps, log: { warn(obj: object, msg: string): void }, signal: AbortSignal): Promise<void> {
+  const backoff = new Backoff({ baseMs: 500, maxMs: 30_000 });
+  let todo = deps.registry.databases();
+  for (let failures = 1; todo.length > 0; failures++) {
+    const left: string[] = [];
+    for (const [i, db] of todo.entries()) {
+      if (signal.aborted) return;
+      try {
+        await deps.sink.createDatabase(db);
+      } catch (err) {
+        if (deps.sink.unreachable !== undefined) {
+          left.push(...todo.slice(i));
+          break;
+        }
+        // Not fatal: the delivery worker creates a missing database on its first write.
+        log.warn({ database: db, err: (err as Error).message }, 'could not create database at start');
+      }
+    }
+    todo = left;
+    if (todo.length === 0) return;
     try {
-      await deps.sink.createDatabase(db);
-    } catch (err) {
-      // Not fatal: the delivery worker creates a missing database on its first write.
-      log.warn({ database: db, err: (err as Error).message }, 'could not create database at start');
+      await sleep(backoff.delay(failures), undefined, { signal, ref: false });
+    } catch {
+      return; // aborted: the broker is stopping
     }
   }
 }
@@ -41,11 +65,14 @@ async function createDatabases(deps: BrokerDeps, log: { warn(obj: object, msg: s
 /** Builds and starts the broker; resolves once it listens. */
 export async function startBroker(config: Config): Promise<RunningBroker> {
   const log = pino({ level: config.logLevel });
+  // Before anything is opened: a bad certificate file stops the start with one line.
+  const tls = loadTls(config);
   const deps = createBroker(config, { logger: log });
-  const app = await buildApp(deps, { logger: log });
+  const app = await buildApp(deps, { logger: log, ...(tls ? { https: tls } : {}) });
   const url = await app.listen({ host: config.host, port: config.port });
   deps.worker.start();
-  void createDatabases(deps, log);
+  const stopCreating = new AbortController();
+  void createDatabases(deps, log, stopCreating.signal);
   const prune = setInterval(() => {
     const n = deps.journal.prune(config.journalRetention * 1000);
     if (n > 0) log.info({ pruned: n }, 'pruned delivered submissions past retention');
@@ -59,6 +86,7 @@ export async function startBroker(config: Config): Promise<RunningBroker> {
     close() {
       closing ??= (async () => {
         clearInterval(prune);
+        stopCreating.abort();
         const deadline = Date.now() + config.shutdownTimeout * 1000;
         // Requests waiting for delivery (?wait=) are answered now with what is known (202 pending).
         deps.journal.releaseWaiters();

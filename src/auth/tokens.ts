@@ -4,6 +4,8 @@ import { TokenInvalidError, TokenMissingError } from '../errors.js';
 
 const ALGORITHM = 'HS256';
 const LEEWAY_SECONDS = 10;
+/** Appended to the older library's message: what to check when a token's signature does not match. */
+export const SIGNATURE_HINT = 'signed with another key? check QMB_SECRET_KEY / QMB_DATA_DIR';
 /** Verified tokens remembered; CI jobs send the same token with every request. */
 const CACHE_SIZE = 1000;
 
@@ -69,7 +71,8 @@ export class TokenService {
 
 function describe(err: unknown): string {
   if (err instanceof joseErrors.JWTExpired) return 'Signature has expired';
-  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'Signature verification failed';
+  // A well-formed token with a bad signature was most often minted for another broker or data dir.
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return `Signature verification failed (${SIGNATURE_HINT})`;
   if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'The specified alg value is not allowed';
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     if (err.claim === 'nbf') return 'The token is not yet valid (nbf)';

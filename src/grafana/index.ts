@@ -7,6 +7,8 @@ export {
   dashboardProviderYaml,
   dataSourcesYaml,
   provisioningFiles,
+  timeFromOption,
   type ProvisioningOptions,
 } from './provisioning.js';
 export { exportGrafana } from './export.js';
+export { DEFAULT_TIME_FROM } from './model.js';

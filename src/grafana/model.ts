@@ -1,6 +1,13 @@
 // Builders for the parts of a Grafana dashboard JSON model that the provisioned dashboards use.
 import { dataSourceUid } from './databases.js';
 
+/**
+ * Where the dashboards' default time range starts: a date before the first quality metrics the
+ * older broker stored (2020), so a migrated or demo history shows when a dashboard opens, whatever
+ * today's date. A relative start (`now-1y`) shows nothing for a history that stopped a while ago.
+ */
+export const DEFAULT_TIME_FROM = '2019-01-01T00:00:00.000Z';
+
 /** A plain JSON value, as written to the dashboard files. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -190,7 +197,7 @@ export class DashboardBuilder {
       graphTooltip: 1,
       schemaVersion: 39,
       version: 1,
-      time: { from: 'now-1y', to: 'now' },
+      time: { from: DEFAULT_TIME_FROM, to: 'now' },
       timepicker: {},
       timezone: 'utc',
       refresh: '',

@@ -23,10 +23,13 @@ import { registerIngestRoutes } from './ingest-routes.js';
 import { registerLegacyRoutes } from './legacy-routes.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { registerReadRoutes } from './read-routes.js';
+import type { TlsFiles } from './tls.js';
 
 export interface AppOptions {
   /** A pino logger; none means silent. */
   logger?: FastifyBaseLogger;
+  /** Certificate and key: the server speaks HTTPS only (see loadTls). */
+  https?: TlsFiles;
 }
 
 /** The body size a request announced, when it did (a chunked body has no Content-Length). */
@@ -51,7 +54,10 @@ function toBrokerError(err: FastifyError | Error, maxBodyBytes: number, bodySize
 /** Builds the HTTP app over the given collaborators. Only main.ts and the CLI listen. */
 export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = deps;
+  // With `https` Fastify builds an https.Server; the routes and hooks are the same, so the app is
+  // typed as the plain one.
   const app = Fastify({
+    ...(options.https ? { https: options.https } : {}),
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: config.maxBodyBytes,
     genReqId: () => randomUUID(),

@@ -14,6 +14,7 @@ export interface DeliveryObserver {
 export interface WorkerLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+  debug?(obj: object, msg: string): void;
 }
 
 export interface WorkerOptions {
@@ -164,7 +165,10 @@ export class DeliveryWorker {
     if (result.retry) {
       journal.markAttempt(batch, result.message);
       observer?.failed(db, result.message, true);
-      this.#o.logger.warn({ database: db, submissions: batch.length, err: result.message }, 'delivery failed, will retry');
+      const detail = { database: db, submissions: batch.length, err: result.message };
+      // An unreachable store was announced once by the sink; one warning per lane and attempt would bury it.
+      if (result.unreachable !== undefined) this.#o.logger.debug?.(detail, 'delivery failed, will retry');
+      else this.#o.logger.warn(detail, 'delivery failed, will retry');
       this.#scheduleRetry(db, lane, result.retryAfterMs);
       return;
     }

@@ -49,6 +49,23 @@ function describe(err: unknown): string {
 }
 
 /**
+ * What to do about a TLS failure that no retry can fix: the broker's certificate is not trusted,
+ * names another host, is out of date, or the address speaks no TLS. Undefined for other errors.
+ */
+export function tlsAdvice(err: unknown): string | undefined {
+  const code = (err as { cause?: { code?: unknown } }).cause?.code;
+  if (typeof code !== 'string') return undefined;
+  if (/SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|CERT_UNTRUSTED|CERT_CHAIN_TOO_LONG|INVALID_CA/.test(code)) {
+    return `the broker's TLS certificate is not trusted (${code}); for a private CA, set NODE_EXTRA_CA_CERTS to the CA's PEM file`;
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the broker's TLS certificate is for another host name (${code}); use a name the certificate lists`;
+  if (/CERT_HAS_EXPIRED|CERT_NOT_YET_VALID/.test(code)) return `the broker's TLS certificate is out of date (${code})`;
+  if (/CERT/.test(code)) return `the broker's TLS certificate was refused (${code})`;
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') return `the address does not speak TLS (${code}); use http:// or the broker's HTTPS port`;
+  return undefined;
+}
+
+/**
  * Sends the request built by `init` (rebuilt per attempt, so bodies are fresh) and returns the
  * first answer that is not retryable, or the last answer once retries are used up.
  * Throws {@link NetworkError} when no attempt got an answer.
@@ -70,6 +87,8 @@ export async function fetchWithRetry(url: string, init: () => RequestInit, opts:
       // Drain the body so the connection can be reused.
       await res.arrayBuffer().catch(() => undefined);
     } catch (err) {
+      const tls = tlsAdvice(err);
+      if (tls) throw new NetworkError(`no answer from ${new URL(url).origin}: ${tls}`, attempt);
       if (attempt >= attempts) throw new NetworkError(`no answer from ${new URL(url).origin} after ${attempt} attempt(s): ${describe(err)}`, attempt);
       reason = describe(err);
     }

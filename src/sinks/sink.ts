@@ -12,8 +12,16 @@ export type WriteResult =
       /** From `Retry-After`, when the store sent one. */
       retryAfterMs?: number;
       status?: number;
+      /** Set when the store could not be reached at all (network error code): the sink has said so once. */
+      unreachable?: string;
       message: string;
     };
+
+/** Where a sink reports its own state changes (pino's shape). */
+export interface SinkLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
 
 export interface Health {
   ok: boolean;
@@ -22,6 +30,8 @@ export interface Health {
 
 export interface Sink {
   readonly kind: 'influxdb' | 'embedded';
+  /** While the store cannot be reached: the network error code (`ECONNREFUSED`, ...); else undefined. */
+  readonly unreachable?: string | undefined;
   /** Writes line protocol (precision ns) to a database. Never throws: failures are results. */
   write(database: string, lines: string): Promise<WriteResult>;
   createDatabase(database: string): Promise<void>;

@@ -83,7 +83,7 @@ export async function startBrokerProcess(env: Record<string, string> = {}): Prom
     });
     proc = p;
     const collect = (d: Buffer): void => {
-      output = (output + d.toString()).slice(-20000);
+      output = (output + d.toString()).slice(-1_000_000);
     };
     p.stdout?.on('data', collect);
     p.stderr?.on('data', collect);

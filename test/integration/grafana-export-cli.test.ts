@@ -59,3 +59,18 @@ test('a bad URL fails with one line and status 1', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("--time-from sets where every dashboard's default time range starts; a bad value fails with one line", (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'qmb-grafana-export-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const times = (): unknown[] =>
+    readdirSync(path.join(dir, 'dashboards')).map((f) => (JSON.parse(readFileSync(path.join(dir, 'dashboards', f), 'utf8')) as { time: unknown }).time);
+  assert.equal(qmb(['grafana', 'export', dir, '--time-from', 'now-2y']).status, 0);
+  for (const time of times()) assert.deepEqual(time, { from: 'now-2y', to: 'now' });
+  assert.equal(qmb(['grafana', 'export', dir, '--time-from', '2021-06-01']).status, 0);
+  for (const time of times()) assert.deepEqual(time, { from: '2021-06-01T00:00:00.000Z', to: 'now' });
+  const bad = qmb(['grafana', 'export', dir, '--time-from', 'last year']);
+  assert.equal(bad.status, 1);
+  assert.equal(bad.stderr.trim().split('\n').length, 1);
+  assert.match(bad.stderr, /^qmb: --time-from: "last year"/);
+});

@@ -11,10 +11,11 @@ import type { JsonObject } from '../../src/grafana/model.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
 import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
 import { seedPayloads } from './grafana-seed.js';
+import { defaultRange, influxTimeFilter } from '../helpers/grafana-time.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** What Grafana puts for $timeFilter: a range wide enough for every seeded point. */
+/** A range wide enough for every seeded point, for the checks of the query check itself. */
 const TIME_FILTER = `time >= '2000-01-01T00:00:00Z' AND time <= now() + 365d`;
 
 interface Variable {
@@ -40,8 +41,8 @@ function escapeRegex(value: string): string {
 }
 
 /** Replaces Grafana's macros and the template variables as Grafana would for single values. */
-function interpolate(query: string, values: Record<string, string>): string {
-  let q = query.replace(/\$timeFilter/g, TIME_FILTER).replace(/\$__interval\b/g, '1d');
+function interpolate(query: string, values: Record<string, string>, timeFilter = TIME_FILTER): string {
+  let q = query.replace(/\$timeFilter/g, timeFilter).replace(/\$__interval\b/g, '1d');
   q = q.replace(/\/\^\$\{?(\w+)\}?\$\//g, (m, name: string) => (name in values ? `/^${escapeRegex(values[name] ?? '')}$/` : m));
   q = q.replace(/\$\{(\w+)\}|\$(\w+)/g, (m, a?: string, b?: string) => {
     const name = a ?? b ?? '';
@@ -87,10 +88,10 @@ async function check(db: string, query: string): Promise<string> {
 }
 
 /** Values of a query variable for the values chosen so far, as Grafana would list them. */
-async function variableValues(v: Variable, chosen: Record<string, string>): Promise<string[]> {
+async function variableValues(v: Variable, chosen: Record<string, string>, timeFilter: string): Promise<string[]> {
   if (v.type === 'custom') return v.query.split(',');
   const db = dbByUid.get(v.datasource?.uid ?? '') ?? '';
-  const q = interpolate(v.query, chosen);
+  const q = interpolate(v.query, chosen, timeFilter);
   const series = await influx.query(db, q);
   // Grafana takes the tag value column of SHOW TAG VALUES and the first column otherwise.
   const column = /^SHOW TAG VALUES/i.test(q) ? 1 : 0;
@@ -106,7 +107,7 @@ async function variableValues(v: Variable, chosen: Record<string, string>): Prom
 }
 
 /** Every consistent choice of values for the variables, in their order (capped). */
-async function assignments(vars: Variable[], limit = 400): Promise<Record<string, string>[]> {
+async function assignments(vars: Variable[], timeFilter = TIME_FILTER, limit = 400): Promise<Record<string, string>[]> {
   const out: Record<string, string>[] = [];
   const emptyVariables = new Set(vars.map((v) => v.name));
   const walk = async (i: number, chosen: Record<string, string>): Promise<void> => {
@@ -116,7 +117,7 @@ async function assignments(vars: Variable[], limit = 400): Promise<Record<string
       out.push({ ...chosen });
       return;
     }
-    const values = await variableValues(v, chosen);
+    const values = await variableValues(v, chosen, timeFilter);
     if (values.length > 0) emptyVariables.delete(v.name);
     for (const value of values) await walk(i + 1, { ...chosen, [v.name]: value });
   };
@@ -173,9 +174,12 @@ test('the query check rejects a misspelt field, tag or measurement', async () =>
 });
 
 for (const [file, dashboard] of Object.entries(dashboards())) {
-  test(`every query of ${file} returns data`, async () => {
+  test(`every query of ${file} returns data in the dashboard's default time range`, async () => {
+    // $timeFilter as Grafana fills it when the dashboard opens: seeded history must show without
+    // touching the time picker.
+    const timeFilter = influxTimeFilter(defaultRange(dashboard));
     const vars = ((dashboard['templating'] as JsonObject)['list'] as unknown as Variable[]) ?? [];
-    const choices = await assignments(vars);
+    const choices = await assignments(vars, timeFilter);
     assert.ok(choices.length > 0);
     const problems: string[] = [];
     for (const panel of dashboard['panels'] as unknown as Panel[]) {
@@ -183,7 +187,7 @@ for (const [file, dashboard] of Object.entries(dashboards())) {
         const db = dbByUid.get(target.datasource.uid) ?? '';
         let why = '';
         for (const values of choices) {
-          why = await check(db, interpolate(target.query, values));
+          why = await check(db, interpolate(target.query, values, timeFilter));
           if (!why) break;
         }
         if (why) problems.push(`"${panel.title}": ${why}: ${target.query}`);
@@ -293,7 +297,7 @@ test('the complexity comparison marks the functions new and resolved between two
       .flatMap((o) => o.properties.filter((p) => p.id === 'mappings'))
       .flatMap((p) => p.value as { options: Record<string, { text: string }> }[]);
     const statusText = (v: unknown) => mappings.find((m) => m.options[String(v)])?.options[String(v)]?.text ?? `unmapped ${String(v)}`;
-    const tags = await variableValues(vars.find((v) => v.name === varA) as Variable, {});
+    const tags = await variableValues(vars.find((v) => v.name === varA) as Variable, {}, TIME_FILTER);
     let comparedWithBothChanges = 0;
     for (const tagA of tags) {
       for (const tagB of tags) {

@@ -117,3 +117,14 @@ test('secrets come from .env, and .env.example names every variable without a se
   const gitignore = readFileSync(path.join(root, '.gitignore'), 'utf8').split('\n');
   assert.ok(gitignore.includes('.env'), '.env is ignored by git');
 });
+
+test('the TLS override gives the broker both certificate settings and mounts deploy/tls read-only, kept out of git', () => {
+  const tls = load('docker-compose.tls.yml').services['broker'];
+  const env = tls?.environment ?? {};
+  for (const key of Object.keys(env)) assert.ok(key in SETTINGS, `${key} is not a broker setting`);
+  assert.deepEqual(Object.keys(env).sort(), ['QMB_TLS_CERT', 'QMB_TLS_KEY']);
+  assert.deepEqual(tls?.volumes, ['./tls:/tls:ro']);
+  for (const file of Object.values(env)) assert.ok(String(file).startsWith('/tls/'), `${file} is not in the mounted folder`);
+  assert.ok(existsSync(path.join(deploy, 'tls', '.gitignore')), 'deploy/tls exists and ignores the key files');
+  assert.match(readFileSync(path.join(deploy, 'tls', '.gitignore'), 'utf8'), /^\*$/m);
+});

@@ -45,3 +45,12 @@ test('the docs exist, link each other correctly and hold no machine-specific pat
   const upgrade = read('upgrade-from-legacy.md');
   for (const s of ['QMB_SECRET_KEY', 'QMB_ALLOW_WEAK_SECRET=1', '--id', '--password-stdin']) assert.ok(upgrade.includes(s), `upgrade guide lacks ${s}`);
 });
+
+test('deploy.md tells Docker users where the first password is, how to serve HTTPS and what the dashboards show first', () => {
+  const doc = read('deploy.md');
+  for (const s of ['docker compose logs broker', 'Created the first user "admin"', 'QMB_TLS_CERT', 'QMB_TLS_KEY', 'docker-compose.tls.yml', 'reverse proxy', 'NODE_EXTRA_CA_CERTS', '--time-from', 'time picker']) {
+    assert.ok(doc.includes(s), `deploy.md does not mention ${s}`);
+  }
+  const compose = readFileSync(path.join(root, 'deploy', 'docker-compose.yml'), 'utf8');
+  assert.match(compose.split('\n').filter((l) => l.startsWith('#')).join('\n'), /docker compose logs broker/, 'the compose file header names where the first password is printed');
+});

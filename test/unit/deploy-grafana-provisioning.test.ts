@@ -7,6 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { DEFAULT_DASHBOARDS_PATH, DEFAULT_INFLUX_URL, provisioningFiles } from '../../src/grafana/index.js';
+import { demoPayloads } from '../../src/cli/demo-data.js';
+import { parseTime } from '../../src/ingest/time.js';
+import { defaultRange } from '../helpers/grafana-time.js';
+import { seedPayloads } from '../integration/grafana-seed.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const grafanaDir = path.join(root, 'deploy', 'grafana');
@@ -162,4 +166,33 @@ test('the dashboards cover every metric database', () => {
     for (const p of d.panels) for (const t of p.targets ?? []) used.add(byUid.get(t.datasource.uid ?? '') ?? '');
   }
   assert.deepEqual(used, metricDatabases());
+});
+
+/** Every time a payload carries (point times, TF-M commit times), in milliseconds. */
+function payloadTimes(value: unknown, out: number[] = []): number[] {
+  if (Array.isArray(value)) for (const v of value) payloadTimes(v, out);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const t = k === 'time' || k === 'commit_time' ? parseTime(v) : undefined;
+      if (t?.ok) out.push(Number(t.ns / 1_000_000n));
+      else payloadTimes(v, out);
+    }
+  }
+  return out;
+}
+
+test('every dashboard opens on a time range that holds the demo data, the fixtures and the seeded history', () => {
+  const sets: [string, number[]][] = [
+    ['qmb demo-data', payloadTimes(demoPayloads().map((p) => p.body))],
+    ['the test seed and fixtures', payloadTimes(seedPayloads(path.join(root, 'test', 'fixtures', 'payloads')).map((p) => p.payload))],
+  ];
+  for (const [file, dashboard] of dashboards) {
+    const range = defaultRange(dashboard as unknown as Record<string, unknown>);
+    for (const [what, times] of sets) {
+      assert.ok(times.length > 10, what);
+      const first = Math.min(...times);
+      const last = Math.max(...times);
+      assert.ok(range.from <= first && range.to >= last, `${file}: ${JSON.stringify((dashboard as unknown as Record<string, unknown>)['time'])} misses ${what} (${new Date(first).toISOString()} .. ${new Date(last).toISOString()})`);
+    }
+  }
 });

@@ -55,3 +55,22 @@ test('other 4xx are not retried; retries are bounded', async () => {
     (err: unknown) => err instanceof NetworkError && err.attempts === 2 && /after 2 attempt/.test(err.message),
   );
 });
+
+test('TLS certificate and protocol errors are not retried and say what to do', async () => {
+  const tlsError = (code: string): TypeError => new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) });
+  const cases: [string, RegExp][] = [
+    ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', /not trusted.*NODE_EXTRA_CA_CERTS/],
+    ['SELF_SIGNED_CERT_IN_CHAIN', /not trusted.*NODE_EXTRA_CA_CERTS/],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', /another host name/],
+    ['CERT_HAS_EXPIRED', /out of date/],
+    ['ERR_SSL_WRONG_VERSION_NUMBER', /does not speak TLS/],
+  ];
+  for (const [code, advice] of cases) {
+    const f = answers([tlsError(code)]);
+    await assert.rejects(
+      fetchWithRetry('https://127.0.0.1:1/x', () => ({}), { retries: 5, timeoutMs: 1000, fetch: f.fetch, sleep: async () => {} }),
+      (err: unknown) => err instanceof NetworkError && err.attempts === 1 && advice.test(err.message) && err.message.includes(code),
+    );
+    assert.equal(f.calls(), 1, code);
+  }
+});

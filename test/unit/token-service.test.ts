@@ -22,6 +22,6 @@ describe('TokenService', () => {
     const good = await ours.issue(1);
     await ours.verify(good);
     const forged = await theirs.issue(1);
-    await assert.rejects(ours.verify(forged), (err: unknown) => err instanceof TokenInvalidError && err.description === 'Signature verification failed');
+    await assert.rejects(ours.verify(forged), (err: unknown) => err instanceof TokenInvalidError && err.description.startsWith('Signature verification failed'));
   });
 });
