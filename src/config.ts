@@ -133,8 +133,8 @@ export const SETTINGS: Record<string, Setting> = {
     default: 'info',
     help: 'JSON log level: fatal, error, warn, info, debug, trace or silent',
   },
-  QMB_TLS_CERT: { key: 'tlsCert', parse: text },
-  QMB_TLS_KEY: { key: 'tlsKey', parse: text },
+  QMB_TLS_CERT: { key: 'tlsCert', parse: text, help: 'PEM certificate (chain) file: serve HTTPS; needs QMB_TLS_KEY' },
+  QMB_TLS_KEY: { key: 'tlsKey', parse: text, help: 'PEM private key file of QMB_TLS_CERT' },
 };
 
 /** The settings as `qmb serve --help` lists them: variable, what it does, default; one per line. */
