@@ -4,6 +4,8 @@
 export interface ErrorDetail {
   path: string;
   message: string;
+  /** Byte offset into the request body, for problems found in its text rather than its values. */
+  offset?: number;
 }
 
 /** Base of all errors the broker reports to clients. */
@@ -34,6 +36,24 @@ export class BrokerError extends Error {
 export class InvalidJsonError extends BrokerError {
   constructor(message: string) {
     super('INVALID_JSON', 400, `request body is not valid JSON: ${message}`, { details: [{ path: '', message }] });
+  }
+}
+
+/** The body is not UTF-8, or has a string with a lone surrogate escape: no Unicode text to store. */
+export class InvalidEncodingError extends BrokerError {
+  constructor(offset: number, pointer: string | undefined, message: string) {
+    const where = pointer === undefined ? `at byte ${offset}` : `at byte ${offset} (${pointer || '/'})`;
+    super('INVALID_ENCODING', 400, `request body is not valid Unicode text ${where}: ${message}`, {
+      details: [{ path: pointer ?? '', message, offset }],
+    });
+  }
+}
+
+/** Arrays and objects nested deeper than the broker parses; no metric comes close. */
+export class JsonTooDeepError extends BrokerError {
+  constructor(maxDepth: number, offset: number) {
+    const message = `arrays and objects are nested deeper than ${maxDepth} levels`;
+    super('JSON_TOO_DEEP', 400, `request body is refused at byte ${offset}: ${message}`, { details: [{ path: '', message, offset }] });
   }
 }
 

@@ -19,7 +19,7 @@ export function registerValidate(program: Command): void {
       let bad = 0;
       for (const file of files) {
         try {
-          const body = JsonBody.parse(readFileSync(file, 'utf8'));
+          const body = JsonBody.parseBytes(readFileSync(file));
           const p = preparePayload(body, registry, BigInt(Date.now()) * 1_000_000n);
           process.stdout.write(`${file}: ok metric=${p.metric.name} database=${p.database} points=${p.points.length}\n`);
           if (opts.lines) process.stdout.write(`${p.lines}\n`);

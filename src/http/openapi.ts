@@ -349,7 +349,17 @@ export const OPENAPI: Json = {
           data: { type: 'string', description: 'one-line message' },
           error_code: { type: 'integer', description: 'HTTP status' },
           code: { type: 'string', description: 'stable UPPER_SNAKE code' },
-          errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string', description: 'JSON Pointer' }, message: { type: 'string' } } } },
+          errors: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                path: { type: 'string', description: 'JSON Pointer' },
+                message: { type: 'string' },
+                offset: { type: 'integer', description: 'byte offset into the body (INVALID_ENCODING, JSON_TOO_DEEP)' },
+              },
+            },
+          },
         },
       },
       AuthError: {

@@ -1,0 +1,231 @@
+// Bodies refused at the door: any nesting depth, invalid UTF-8 and lone surrogates.
+// Real HTTP to a broker process, and the qmb CLI.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
+import { isErrorBody } from './core-support.js';
+import { runQmb } from './producer-run.js';
+
+const ROUTES = ['/api/v1/metrics', '/api/v1/validate', '/'] as const;
+/** The maximum nesting the docs promise to parse. */
+const MAX_DEPTH = 64;
+
+let broker: BrokerProcess;
+let dir = '';
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: any;
+}
+
+async function post(route: string, body: string | Buffer, token = broker.token()): Promise<Answer> {
+  const res = await fetch(`${broker.url}${route}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+async function get(route: string): Promise<Answer> {
+  const res = await fetch(`${broker.url}${route}`, { headers: { authorization: `Bearer ${broker.token()}` } });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, json: JSON.parse(text) };
+}
+
+/** How many submissions the journal holds, all statuses. */
+async function journaled(): Promise<number> {
+  const counts = (await get('/api/v1/submissions?limit=1')).json.counts as Record<string, number>;
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+async function file(name: string, content: string | Buffer): Promise<string> {
+  const p = join(dir, name);
+  await writeFile(p, content);
+  return p;
+}
+
+/** A tfa_code_churn payload as bytes, with `key` (raw bytes) as an extra field and `tag` as Target_Tag. */
+function churnBytes(key: Buffer | string, tag: Buffer | string = 'v2.4', extra = '1'): Buffer {
+  return Buffer.concat([
+    Buffer.from('{"api_version": "1.0", "metadata": {"metrics": "tfa_code_churn"}, "data": [{"measurement": "TFA_CodeChurn_Tracking", "fields": {"Lines_of_Change": 4, "'),
+    Buffer.from(key),
+    Buffer.from(`": ${extra}}, "tags": {"Git_Tag_Date": 20200908, "Base_Tag": "v2.3", "Target_Tag": "`),
+    Buffer.from(tag),
+    Buffer.from('"}, "time": "2020-09-08 14:22:45 +0100"}]}'),
+  ]);
+}
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'qmb-input-'));
+  broker = await startBrokerProcess();
+});
+
+after(async () => {
+  await broker?.stop();
+  broker?.cleanup();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('nesting depth', { timeout: 120_000 }, () => {
+  const deepArrays = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
+  const deepObjects = (depth: number): string => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+  /** A valid churn payload whose extra field holds arrays nested to `depth` in all. */
+  const deepField = (depth: number): string => {
+    const inner = depth - 4; // body, data, item, fields
+    return churnBytes('Deep', 'v2.4', '['.repeat(inner) + ']'.repeat(inner)).toString();
+  };
+
+  it(`any depth beyond ${MAX_DEPTH} is a 400 JSON_TOO_DEEP on every route, never a 5xx`, async () => {
+    const before = await journaled();
+    const bodies: [string, string][] = [];
+    for (const depth of [MAX_DEPTH + 1, 10_000, 100_000, 1_000_000]) {
+      bodies.push([`arrays ${depth}`, deepArrays(depth)]);
+      bodies.push([`objects ${depth}`, deepObjects(depth)]);
+      bodies.push([`unclosed ${depth}`, '['.repeat(depth)]);
+      bodies.push([`in a payload ${depth}`, deepField(depth)]);
+    }
+    for (const [name, body] of bodies) {
+      for (const route of ROUTES) {
+        const res = await post(route, body);
+        assert.equal(res.status, 400, `${route} ${name}: ${res.text.slice(0, 300)}`);
+        assert.ok(isErrorBody(res.json, 400), res.text.slice(0, 300));
+        assert.equal(res.json.code, 'JSON_TOO_DEEP', `${route} ${name}: ${res.text.slice(0, 300)}`);
+        assert.match(res.json.data, new RegExp(`deeper than ${MAX_DEPTH} levels`));
+        assert.equal(typeof res.json.errors[0].offset, 'number');
+      }
+    }
+    assert.equal(await journaled(), before, 'nothing journaled');
+  });
+
+  it('names the byte where the nesting goes too deep', async () => {
+    const body = `{"x": "é", "y": ${'['.repeat(MAX_DEPTH + 5)}`;
+    const res = await post('/api/v1/metrics', body);
+    assert.equal(res.json.code, 'JSON_TOO_DEEP', res.text);
+    // The 64th "[" is depth 65 (the body is depth 1); "é" takes two bytes.
+    const at = Buffer.byteLength(body.slice(0, body.indexOf('[') + MAX_DEPTH - 1));
+    assert.equal(res.json.errors[0].offset, at, res.text);
+    assert.match(res.json.data, new RegExp(`at byte ${at}\\b`));
+  });
+
+  it(`nesting up to ${MAX_DEPTH} levels is parsed and judged by the schema`, async () => {
+    const res = await post('/api/v1/validate', deepField(MAX_DEPTH));
+    assert.equal(res.status, 400, res.text);
+    assert.equal(res.json.code, 'SCHEMA_VIOLATION', res.text);
+    assert.equal(res.json.errors[0].path, '/data/0/fields/Deep');
+  });
+
+  it('no body at all gets a 5xx: a seeded mix of broken JSON, bytes and nesting', async () => {
+    let seed = 8;
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const pieces = ['{', '}', '[', ']', '"', '\\', ':', ',', '1', '-', '.', 'e', 'null', '"\\ud800"', '"a"', ' ', '\u00e9', '\uffff', '{"a":[', '['.repeat(5000), '{"a":'.repeat(5000)];
+    for (let n = 0; n < 300; n++) {
+      const parts: Buffer[] = [];
+      const length = Math.floor(rand() * 400);
+      for (let i = 0; i < length; i++) {
+        parts.push(rand() < 0.1 ? Buffer.from([Math.floor(rand() * 256)]) : Buffer.from(pieces[Math.floor(rand() * pieces.length)] as string));
+      }
+      const body = Buffer.concat(parts);
+      const res = await post(ROUTES[n % 3] as string, body);
+      assert.ok(res.status < 500, `body ${body.toString('base64')}: ${res.status} ${res.text}`);
+    }
+    assert.equal((await fetch(`${broker.url}/healthz`)).status, 200);
+  });
+
+  it('qmb validate refuses a deep file the same way', async () => {
+    const p = await file('deep.json', deepArrays(100_000));
+    const r = await runQmb(['validate', p]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /deep\.json: invalid JSON_TOO_DEEP: .*deeper than 64 levels/);
+  });
+});
+
+describe('encoding', { timeout: 60_000 }, () => {
+  /** Bodies that are not Unicode text, with the byte offset and JSON Pointer the broker must name. */
+  const cases = (): { name: string; body: Buffer; offset: number; path: string }[] => {
+    const at = (body: Buffer, marker: Buffer | string): number => body.indexOf(marker);
+    const ff = churnBytes(Buffer.from([0x78, 0xff]));
+    const overlong = churnBytes('Extra', Buffer.from([0x76, 0xc0, 0xaf]));
+    const surrogate = churnBytes(Buffer.from([0xed, 0xa0, 0x80]));
+    const cut = churnBytes('Extra', Buffer.from([0x76, 0xe2, 0x82]));
+    const lone = churnBytes('x\\ud800');
+    const loneLow = churnBytes('Extra', 'v\\uDC00');
+    const highThenText = churnBytes('Extra', 'v\\ud83d\\u0041');
+    const loneValue = churnBytes('Note', 'v2.4', '"ok \\ud800"');
+    return [
+      { name: 'stray 0xff in a field key', body: ff, offset: at(ff, Buffer.from([0xff])), path: '/data/0/fields' },
+      { name: 'overlong 0xc0 0xaf in a tag value', body: overlong, offset: at(overlong, Buffer.from([0xc0])), path: '/data/0/tags/Target_Tag' },
+      { name: 'UTF-8-encoded surrogate in a field key', body: surrogate, offset: at(surrogate, Buffer.from([0xed])), path: '/data/0/fields' },
+      { name: 'sequence cut short in a tag value', body: cut, offset: at(cut, Buffer.from([0xe2])), path: '/data/0/tags/Target_Tag' },
+      { name: 'lone high surrogate escape in a field key', body: lone, offset: at(lone, '\\ud800'), path: '/data/0/fields' },
+      { name: 'lone low surrogate escape in a tag value', body: loneLow, offset: at(loneLow, '\\uDC00'), path: '/data/0/tags/Target_Tag' },
+      { name: 'high surrogate escape followed by another escape', body: highThenText, offset: at(highThenText, '\\ud83d'), path: '/data/0/tags/Target_Tag' },
+      { name: 'lone surrogate escape in a string field value', body: loneValue, offset: at(loneValue, '\\ud800'), path: '/data/0/fields/Note' },
+    ];
+  };
+
+  it('invalid UTF-8 and lone surrogate escapes get 400 INVALID_ENCODING with the byte offset and pointer', async () => {
+    const before = await journaled();
+    for (const c of cases()) {
+      assert.ok(c.offset > 0, c.name);
+      for (const route of ROUTES) {
+        const res = await post(route, c.body);
+        assert.equal(res.status, 400, `${route} ${c.name}: ${res.text}`);
+        assert.ok(isErrorBody(res.json, 400), res.text);
+        assert.equal(res.json.code, 'INVALID_ENCODING', `${route} ${c.name}: ${res.text}`);
+        assert.equal(res.json.errors[0].offset, c.offset, `${route} ${c.name}: ${res.text}`);
+        assert.equal(res.json.errors[0].path, c.path, `${route} ${c.name}: ${res.text}`);
+        assert.match(res.json.data, new RegExp(`at byte ${c.offset} \\(${c.path.replace(/\//g, '\\/')}\\)`), res.json.data);
+      }
+    }
+    assert.equal(await journaled(), before, 'nothing journaled');
+  });
+
+  it('says what is wrong with the bytes', async () => {
+    const messages = await Promise.all(cases().map(async (c) => (await post('/api/v1/validate', c.body)).json.errors[0].message as string));
+    assert.match(messages[0]!, /invalid UTF-8 in the key "x\ufffd": byte 0xff never appears in UTF-8/);
+    assert.match(messages[1]!, /invalid UTF-8: overlong encoding/);
+    assert.match(messages[2]!, /0xed 0xa0 0x80 encodes a UTF-16 surrogate/);
+    assert.match(messages[3]!, /cut short/);
+    assert.match(messages[4]!, /lone surrogate escape \\ud800 in the key "x\\ud800"/);
+  });
+
+  it('well-formed text passes: pairs, raw characters, an escaped backslash before "ud800"', async () => {
+    const body = churnBytes('Emoji \\ud83d\\ude00 \u{1f600} caf\u00e9 \\\\ud800', 'v\u00e9\u20ac');
+    const res = await post('/api/v1/validate', body);
+    assert.equal(res.status, 200, res.text);
+    const fields = Object.keys(res.json.points[0].fields);
+    assert.ok(fields.includes('Emoji \u{1f600} \u{1f600} caf\u00e9 \\ud800'), JSON.stringify(fields));
+    assert.equal(res.json.points[0].tags.Target_Tag, 'v\u00e9\u20ac');
+    for (const route of ['/api/v1/metrics', '/']) {
+      const ok = await post(route, body);
+      assert.ok(ok.status === 202 || ok.status === 204, `${route}: ${ok.status} ${ok.text}`);
+    }
+  });
+
+  it('qmb validate refuses a file with invalid UTF-8 the same way', async () => {
+    const c = cases()[0]!;
+    const p = await file('ff.json', c.body);
+    const r = await runQmb(['validate', p]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`ff\\.json: invalid INVALID_ENCODING: request body is not valid Unicode text at byte ${c.offset} \\(/data/0/fields\\)`));
+    const lone = await file('lone.json', cases()[4]!.body);
+    const rl = await runQmb(['validate', lone]);
+    assert.match(rl.stdout, /lone\.json: invalid INVALID_ENCODING: .*lone surrogate escape \\ud800/);
+  });
+});
