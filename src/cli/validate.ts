@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BrokerError } from '../errors.js';
+import { duplicatesNote } from '../ingest/duplicates.js';
 import { JsonBody } from '../ingest/json.js';
 import { preparePayload } from '../ingest/prepare.js';
 import { loadRegistry } from '../metrics/registry.js';
@@ -21,7 +22,7 @@ export function registerValidate(program: Command): void {
         try {
           const body = JsonBody.parseBytes(readFileSync(file));
           const p = preparePayload(body, registry, BigInt(Date.now()) * 1_000_000n);
-          process.stdout.write(`${file}: ok metric=${p.metric.name} database=${p.database} points=${p.points.length}\n`);
+          process.stdout.write(`${file}: ok metric=${p.metric.name} database=${p.database} points=${p.points.length}${duplicatesNote(p.duplicates, p.duplicateItems)}\n`);
           if (opts.lines) process.stdout.write(`${p.lines}\n`);
         } catch (err) {
           bad++;

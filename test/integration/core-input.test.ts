@@ -1,11 +1,12 @@
-// Bodies refused at the door: any nesting depth, invalid UTF-8 and lone surrogates.
-// Real HTTP to a broker process, and the qmb CLI.
+// Bodies refused at the door, and told the truth about: any nesting depth, invalid UTF-8 and lone
+// surrogates, repeated points. Real HTTP to a broker process, and the qmb CLI.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
+import { waitFor } from '../helpers/ports.js';
 import { isErrorBody } from './core-support.js';
 import { runQmb } from './producer-run.js';
 
@@ -227,5 +228,137 @@ describe('encoding', { timeout: 60_000 }, () => {
     const lone = await file('lone.json', cases()[4]!.body);
     const rl = await runQmb(['validate', lone]);
     assert.match(rl.stdout, /lone\.json: invalid INVALID_ENCODING: .*lone surrogate escape \\ud800/);
+  });
+});
+
+describe('points that share series and time', { timeout: 90_000 }, () => {
+  const TARGET = 'juno-tftf+aarch32-rt32.instr-r2';
+  const CASES = ['testrtinstrsuspdeepparallel', 'testrtinstrsuspdeepserial', 'testrtinstrpsciversionparallel'];
+
+  /** An rt_instr.txt as TF-A CI writes it: 36 samples, each line written twice. */
+  function rtInstrText(target: string): string {
+    const lines = [
+      `InstrumentationTarget: ${target}`,
+      'CommitID:              ed39d5e3c0709bab22821a1da3a62737c5d531de',
+      'CommitTitle:           Merge "Enabling DPU in dts file for TC0" into integration',
+      'CommitDate:            2020-09-08T14:22:45+00:00',
+    ];
+    let n = 0;
+    for (const tc of CASES) {
+      for (let cluster = 0; cluster < 2; cluster++) {
+        for (let core = 0; core < 6; core++) {
+          n++;
+          const sample = tc.includes('psciversion') ? `${tc}\t${cluster}\t${core}\t${2000 + n}` : `${tc}\t${cluster}\t${core}\t${100000 + n}\t${20000 + n}\t${9000 + n}`;
+          lines.push(sample, sample);
+        }
+      }
+    }
+    return lines.join('\n') + '\n';
+  }
+
+  /** The payload `qmb convert rtinstr` makes of it: 72 items. */
+  async function rtInstrPayload(target: string): Promise<string> {
+    const txt = await file(`rt-${target}.txt`, rtInstrText(target));
+    const r = await runQmb(['convert', 'rtinstr', txt]);
+    assert.equal(r.code, 0, r.stderr);
+    const payload = JSON.parse(r.stdout) as { data: unknown[] };
+    assert.equal(payload.data.length, 72);
+    return r.stdout;
+  }
+
+  const DUP_ITEMS = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19];
+
+  async function storedRows(measurement: string): Promise<unknown[]> {
+    const res = await get(`/api/v1/databases/TFA_RTINSTR/rows?measurement=${encodeURIComponent(measurement)}`);
+    assert.equal(res.status, 200, res.text);
+    return res.json.rows as unknown[];
+  }
+
+  it('/api/v1/metrics counts the distinct points and reports the duplicates, also in the submission', async () => {
+    const target = `${TARGET}-api`;
+    const res = await post('/api/v1/metrics?wait=20', await rtInstrPayload(target));
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.json.points, 36);
+    assert.equal(res.json.duplicates, 36);
+    assert.deepEqual(res.json.duplicate_items, DUP_ITEMS);
+    const sub = await get(`/api/v1/submissions/${res.json.id}`);
+    assert.equal(sub.json.points, 36);
+    assert.equal(sub.json.duplicates, 36);
+    assert.deepEqual(sub.json.duplicate_items, DUP_ITEMS);
+    assert.equal((await storedRows(target)).length, 36, 'the answer tells the number stored');
+  });
+
+  it('/api/v1/validate shows the points as stored and the duplicates', async () => {
+    const res = await post('/api/v1/validate', await rtInstrPayload(`${TARGET}-validate`));
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json.points.length, 36);
+    assert.equal(res.json.line_protocol.split('\n').length, 36);
+    assert.equal(res.json.duplicates, 36);
+    assert.deepEqual(res.json.duplicate_items, DUP_ITEMS);
+  });
+
+  it('the legacy route stores the distinct points and its submission shows the duplicates', async () => {
+    const target = `${TARGET}-legacy`;
+    const res = await post('/', await rtInstrPayload(target));
+    assert.equal(res.status, 204, res.text);
+    const id = res.headers.get('x-submission-id');
+    const sub = await get(`/api/v1/submissions/${id}`);
+    assert.equal(sub.json.points, 36);
+    assert.equal(sub.json.duplicates, 36);
+    await waitFor(async () => (await get(`/api/v1/submissions/${id}`)).json.status === 'delivered', 20_000, 'delivery');
+    assert.equal((await storedRows(target)).length, 36);
+  });
+
+  it('repeats merge as in InfluxDB: fields united, the later value of a field wins', async () => {
+    const item = (fields: Record<string, number>): unknown => ({
+      measurement: 'merge-check',
+      fields: { Latency_EL3Entry_EL3Exit: 1, ...fields },
+      tags: { CommitID: 'c', CommitTitle: 't', TC_Name: 'x', Cluster_ID: 0, CPU_Core: 0 },
+      time: 1599574965000000000,
+    });
+    const body = JSON.stringify({
+      api_version: '1.0',
+      metadata: { metrics: 'tfa_rtinstr' },
+      data: [item({ A: 1, B: 2 }), item({ Latency_EL3Entry_EL3Exit: 5, B: 3, C: 4 })],
+    });
+    const v = await post('/api/v1/validate', body);
+    assert.equal(v.status, 200, v.text);
+    assert.deepEqual(v.json.points.map((p: { fields: unknown }) => p.fields), [{ Latency_EL3Entry_EL3Exit: 5, A: 1, B: 3, C: 4 }]);
+    assert.equal(v.json.duplicates, 1);
+    assert.deepEqual(v.json.duplicate_items, [1]);
+    const res = await post('/api/v1/metrics?wait=20', body);
+    assert.equal(res.status, 201, res.text);
+    const rows = (await storedRows('merge-check')) as { fields: unknown }[];
+    assert.deepEqual(rows.map((r) => r.fields), [{ A: 1, B: 3, C: 4, Latency_EL3Entry_EL3Exit: 5 }]);
+  });
+
+  it('qmb convert --push, qmb push and qmb validate print the duplicates', async () => {
+    const note = / points=36 duplicates=36 \(items 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, \.\.\. repeat the series and time of an earlier item/;
+    const env = { QMB_URL: broker.url, QMB_TOKEN: broker.token() };
+    const txt = await file('rt_instr.txt', rtInstrText(`${TARGET}-push`));
+    const pushed = await runQmb(['convert', 'rtinstr', txt, '--push'], { env });
+    assert.equal(pushed.code, 0, pushed.stdout + pushed.stderr);
+    assert.match(pushed.stdout, new RegExp(`^tfa_rtinstr: accepted id=\\d+${note.source}`));
+    const p = await file('rt.json', await rtInstrPayload(`${TARGET}-file`));
+    for (const extra of [['--wait', '20'], ['--dry-run']]) {
+      const r = await runQmb(['push', p, ...extra], { env });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, note, extra.join(' '));
+    }
+    const v = await runQmb(['validate', p]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, new RegExp(`rt\\.json: ok metric=tfa_rtinstr database=TFA_RTINSTR${note.source}`));
+  });
+
+  it('payloads without repeats say duplicates 0 and print nothing more', async () => {
+    const body = churnBytes('Other');
+    const res = await post('/api/v1/metrics', body);
+    assert.equal(res.status, 202, res.text);
+    assert.equal(res.json.points, 1);
+    assert.equal(res.json.duplicates, 0);
+    assert.deepEqual(res.json.duplicate_items, []);
+    const p = await file('one.json', body);
+    const r = await runQmb(['push', p], { env: { QMB_URL: broker.url, QMB_TOKEN: broker.token() } });
+    assert.match(r.stdout, /one\.json: accepted id=\d+ points=1\n$/);
   });
 });
