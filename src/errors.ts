@@ -73,9 +73,11 @@ export class EnvelopeError extends BrokerError {
 }
 
 export class UnknownMetricError extends BrokerError {
-  constructor(metric: string) {
-    super('UNKNOWN_METRIC', 400, `unknown metric "${metric}"`, {
-      details: [{ path: '/metadata/metrics', message: `no metric named "${metric}" is defined` }],
+  /** `close`: known metric names that look like a typo away from `metric`, closest first. */
+  constructor(metric: string, close: readonly string[] = []) {
+    const hint = close.length > 0 ? ` (did you mean ${close.slice(0, -1).join(', ')}${close.length > 1 ? ' or ' : ''}${close[close.length - 1]}?)` : '';
+    super('UNKNOWN_METRIC', 400, `unknown metric "${metric}"${hint}`, {
+      details: [{ path: '/metadata/metrics', message: `no metric named "${metric}" is defined${hint}` }],
       legacyStatus: 401,
     });
   }

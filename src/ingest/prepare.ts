@@ -10,6 +10,7 @@ import {
 } from '../errors.js';
 import { CONVERTER_FUNCTIONS } from '../metrics/converters.js';
 import type { MetricDefinition, MetricRegistry } from '../metrics/registry.js';
+import { closeNames } from '../metrics/suggest.js';
 import { mergeDuplicates } from './duplicates.js';
 import { JsonBody, type LosslessValue, JsonNumber, describeKind } from './json.js';
 import { formatPoint } from './line-protocol.js';
@@ -59,7 +60,7 @@ export function readEnvelope(plain: unknown): { metric: string; version: string 
 /** Finds the metric and checks its API version. */
 export function resolveMetric(registry: MetricRegistry, metric: string, version: string): MetricDefinition {
   const def = registry.get(metric);
-  if (!def) throw new UnknownMetricError(metric);
+  if (!def) throw new UnknownMetricError(metric, closeNames(metric, registry.names()));
   if (!def.versions.includes(version)) throw new UnsupportedVersionError(metric, version, def.versions);
   return def;
 }

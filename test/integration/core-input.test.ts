@@ -1,5 +1,5 @@
 // Bodies refused at the door, and told the truth about: any nesting depth, invalid UTF-8 and lone
-// surrogates, repeated points. Real HTTP to a broker process, and the qmb CLI.
+// surrogates, repeated points, typos in names. Real HTTP to a broker process, and the qmb CLI.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -360,5 +360,65 @@ describe('points that share series and time', { timeout: 90_000 }, () => {
     const p = await file('one.json', body);
     const r = await runQmb(['push', p], { env: { QMB_URL: broker.url, QMB_TOKEN: broker.token() } });
     assert.match(r.stdout, /one\.json: accepted id=\d+ points=1\n$/);
+  });
+});
+
+describe('typos in names', { timeout: 60_000 }, () => {
+  const churn = (fields: Record<string, unknown>, tags: Record<string, unknown> = { Git_Tag_Date: 20200908, Base_Tag: 'v2.3', Target_Tag: 'v2.4' }, metric = 'tfa_code_churn'): string =>
+    JSON.stringify({
+      api_version: '1.0',
+      metadata: { metrics: metric },
+      data: [{ measurement: 'TFA_CodeChurn_Tracking', fields, tags, time: '2020-09-08' }],
+    });
+
+  it('a misspelt field is named with "did you mean", beside the missing one', async () => {
+    for (const route of ROUTES) {
+      const res = await post(route, churn({ Lines_of_Changes: 4731 }));
+      assert.equal(res.status, 400, `${route}: ${res.text}`);
+      assert.equal(res.json.code, 'SCHEMA_VIOLATION');
+      const errors = res.json.errors as { path: string; message: string }[];
+      const missing = errors.find((e) => e.path === '/data/0/fields/Lines_of_Change');
+      const typo = errors.find((e) => e.path === '/data/0/fields/Lines_of_Changes');
+      assert.match(missing?.message ?? '', /required property "Lines_of_Change" is missing \("Lines_of_Changes" is there: a typo\?\)/, res.text);
+      assert.match(typo?.message ?? '', /unknown property "Lines_of_Changes" \(did you mean "Lines_of_Change"\?\)/, res.text);
+      assert.match(res.json.data, /Lines_of_Changes/);
+    }
+  });
+
+  it('case slips count as typos; unrelated extra fields are not blamed', async () => {
+    const res = await post('/api/v1/validate', churn({ lines_of_change: 1, Files_Touched: 3 }));
+    const errors = res.json.errors as { path: string; message: string }[];
+    assert.ok(errors.some((e) => e.path === '/data/0/fields/lines_of_change' && /did you mean "Lines_of_Change"/.test(e.message)), res.text);
+    assert.ok(!errors.some((e) => e.path === '/data/0/fields/Files_Touched'), res.text);
+  });
+
+  it('a misspelt tag where no others are allowed gets the hint too, once', async () => {
+    const res = await post('/api/v1/validate', churn({ Lines_of_Change: 1 }, { Git_Tag_Date: 20200908, Base_Tagg: 'v2.3', Target_Tag: 'v2.4' }));
+    const errors = res.json.errors as { path: string; message: string }[];
+    const atTypo = errors.filter((e) => e.path === '/data/0/tags/Base_Tagg');
+    assert.equal(atTypo.length, 1, res.text);
+    assert.match(atTypo[0]!.message, /property "Base_Tagg" is not allowed here \(did you mean "Base_Tag"\? allowed: /);
+    assert.ok(errors.some((e) => e.path === '/data/0/tags/Base_Tag' && /"Base_Tagg" is there: a typo\?/.test(e.message)), res.text);
+  });
+
+  it('an unknown metric lists the close known names', async () => {
+    for (const route of ROUTES) {
+      const res = await post(route, churn({ Lines_of_Change: 1 }, undefined, 'tfa_code_chrun'));
+      assert.equal(res.status, route === '/' ? 401 : 400, `${route}: ${res.text}`);
+      assert.equal(res.json.code, 'UNKNOWN_METRIC');
+      assert.match(res.json.data, /^unknown metric "tfa_code_chrun" \(did you mean tfa_code_churn\b/, res.text);
+      assert.match(res.json.errors[0].message, /did you mean tfa_code_churn\b/);
+    }
+    const far = await post('/api/v1/validate', churn({ Lines_of_Change: 1 }, undefined, 'completely_else'));
+    assert.equal(far.json.data, 'unknown metric "completely_else"');
+  });
+
+  it('qmb validate prints the same hints', async () => {
+    const p = await file('typo.json', churn({ Lines_of_Changes: 4731 }));
+    const m = await file('metric-typo.json', churn({ Lines_of_Change: 1 }, undefined, 'TFA_code_churn'));
+    const r = await runQmb(['validate', p, m]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /\n {2}\/data\/0\/fields\/Lines_of_Changes: unknown property "Lines_of_Changes" \(did you mean "Lines_of_Change"\?\)\n/);
+    assert.match(r.stdout, /metric-typo\.json: invalid UNKNOWN_METRIC: unknown metric "TFA_code_churn" \(did you mean tfa_code_churn\b/);
   });
 });

@@ -80,6 +80,7 @@ describe('errors', () => {
     // Bad bytes and deep nesting are bad payloads: 400 on the legacy route too.
     assert.equal(new errors.InvalidEncodingError(3, '/a', 'x').legacyStatus, 400);
     assert.equal(new errors.JsonTooDeepError(64, 64).legacyStatus, 400);
+    assert.equal(new errors.UnknownMetricError('a_b', ['a_c', 'a_bb']).message, 'unknown metric "a_b" (did you mean a_c or a_bb?)');
   });
 });
 
