@@ -4,6 +4,8 @@
 export interface ErrorDetail {
   path: string;
   message: string;
+  /** Byte offset into the request body, for problems found in its text rather than its values. */
+  offset?: number;
 }
 
 /** Base of all errors the broker reports to clients. */
@@ -37,6 +39,24 @@ export class InvalidJsonError extends BrokerError {
   }
 }
 
+/** The body is not UTF-8, or has a string with a lone surrogate escape: no Unicode text to store. */
+export class InvalidEncodingError extends BrokerError {
+  constructor(offset: number, pointer: string | undefined, message: string) {
+    const where = pointer === undefined ? `at byte ${offset}` : `at byte ${offset} (${pointer || '/'})`;
+    super('INVALID_ENCODING', 400, `request body is not valid Unicode text ${where}: ${message}`, {
+      details: [{ path: pointer ?? '', message, offset }],
+    });
+  }
+}
+
+/** Arrays and objects nested deeper than the broker parses; no metric comes close. */
+export class JsonTooDeepError extends BrokerError {
+  constructor(maxDepth: number, offset: number) {
+    const message = `arrays and objects are nested deeper than ${maxDepth} levels`;
+    super('JSON_TOO_DEEP', 400, `request body is refused at byte ${offset}: ${message}`, { details: [{ path: '', message, offset }] });
+  }
+}
+
 export class BodyNotObjectError extends BrokerError {
   constructor(kind: string) {
     super('BODY_NOT_OBJECT', 400, `request body must be a JSON object, got ${kind}`, {
@@ -53,9 +73,11 @@ export class EnvelopeError extends BrokerError {
 }
 
 export class UnknownMetricError extends BrokerError {
-  constructor(metric: string) {
-    super('UNKNOWN_METRIC', 400, `unknown metric "${metric}"`, {
-      details: [{ path: '/metadata/metrics', message: `no metric named "${metric}" is defined` }],
+  /** `close`: known metric names that look like a typo away from `metric`, closest first. */
+  constructor(metric: string, close: readonly string[] = []) {
+    const hint = close.length > 0 ? ` (did you mean ${close.slice(0, -1).join(', ')}${close.length > 1 ? ' or ' : ''}${close[close.length - 1]}?)` : '';
+    super('UNKNOWN_METRIC', 400, `unknown metric "${metric}"${hint}`, {
+      details: [{ path: '/metadata/metrics', message: `no metric named "${metric}" is defined${hint}` }],
       legacyStatus: 401,
     });
   }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BrokerError } from '../errors.js';
+import { duplicatesNote } from '../ingest/duplicates.js';
 import { JsonBody } from '../ingest/json.js';
 import { preparePayload } from '../ingest/prepare.js';
 import { loadRegistry } from '../metrics/registry.js';
@@ -19,9 +20,9 @@ export function registerValidate(program: Command): void {
       let bad = 0;
       for (const file of files) {
         try {
-          const body = JsonBody.parse(readFileSync(file, 'utf8'));
+          const body = JsonBody.parseBytes(readFileSync(file));
           const p = preparePayload(body, registry, BigInt(Date.now()) * 1_000_000n);
-          process.stdout.write(`${file}: ok metric=${p.metric.name} database=${p.database} points=${p.points.length}\n`);
+          process.stdout.write(`${file}: ok metric=${p.metric.name} database=${p.database} points=${p.points.length}${duplicatesNote(p.duplicates, p.duplicateItems)}\n`);
           if (opts.lines) process.stdout.write(`${p.lines}\n`);
         } catch (err) {
           bad++;

@@ -48,6 +48,8 @@ export function journalEntry(user: User, prepared: PreparedPayload): NewSubmissi
     database: prepared.database,
     userId: user.id,
     points: prepared.points.length,
+    duplicates: prepared.duplicates,
+    duplicateItems: prepared.duplicateItems,
     lines: prepared.lines,
   };
 }

@@ -73,9 +73,10 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
   });
 
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  // The bytes, not a decoded string: decoding would turn invalid UTF-8 into U+FFFD unnoticed.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
     try {
-      done(null, JsonBody.parse(body as string));
+      done(null, JsonBody.parseBytes(body as Buffer));
     } catch (err) {
       done(err as Error, undefined);
     }

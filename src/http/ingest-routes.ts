@@ -25,6 +25,8 @@ export function submissionJson(s: Submission): Record<string, unknown> {
     api_version: s.apiVersion,
     database: s.database,
     points: s.points,
+    duplicates: s.duplicates,
+    duplicate_items: s.duplicateItems,
     attempts: s.attempts,
     last_error: s.lastError,
     user_id: s.userId,
@@ -102,6 +104,8 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
       api_version: prepared.version,
       database: prepared.database,
       points: prepared.points.map(pointJson),
+      duplicates: prepared.duplicates,
+      duplicate_items: prepared.duplicateItems,
       line_protocol: prepared.lines,
     };
   });

@@ -1,6 +1,13 @@
 // JSON parsing that keeps each number's literal, since `5` and `5.0` must stay integer and float.
 import { parse } from 'lossless-json';
-import { InvalidJsonError } from '../errors.js';
+import { InvalidJsonError, JsonTooDeepError } from '../errors.js';
+import { checkSurrogateEscapes, decodeUtf8 } from './encoding.js';
+
+/**
+ * How deep arrays and objects may nest in a request body. The deepest built-in payload nests 4
+ * levels; the walks over a parsed body recurse, so a bound keeps any body from exhausting the stack.
+ */
+export const MAX_JSON_DEPTH = 64;
 
 /** A number as it was written in the request body. */
 export class JsonNumber {
@@ -40,10 +47,19 @@ export function parseLossless(text: string): LosslessValue {
 // order (keys that look like array indexes, which engines enumerate first; duplicate keys) the
 // body is parsed again by lossless-json, which also rejects duplicate keys.
 
-/** Number literals and the count of object members, in document order. */
+/** Refuses nesting beyond MAX_JSON_DEPTH, at the character index `i` of `text`. */
+function tooDeep(text: string, i: number): never {
+  throw new JsonTooDeepError(MAX_JSON_DEPTH, Buffer.byteLength(text.slice(0, i)));
+}
+
+/**
+ * Number literals and the count of object members, in document order; refuses nesting deeper than
+ * MAX_JSON_DEPTH. Also reads text that is not JSON (to find deep nesting there) without looping.
+ */
 function scanLiterals(text: string): { literals: string[]; members: number } {
   const literals: string[] = [];
   let members = 0;
+  let depth = 0;
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -53,12 +69,19 @@ function scanLiterals(text: string): { literals: string[]; members: number } {
       let j = i + 1;
       for (;;) {
         j = text.indexOf('"', j);
+        if (j < 0) return { literals, members };
         let backslashes = 0;
         while (text.charCodeAt(j - 1 - backslashes) === 92) backslashes++;
         if (backslashes % 2 === 0) break;
         j++;
       }
       i = j + 1;
+    } else if (c === 123 || c === 91) {
+      if (++depth > MAX_JSON_DEPTH) tooDeep(text, i);
+      i++;
+    } else if (c === 125 || c === 93) {
+      depth--;
+      i++;
     } else if (c === 58) {
       members++;
       i++;
@@ -128,16 +151,30 @@ export class JsonBody {
     this.#literals = literals;
   }
 
-  /** Parses a body; throws InvalidJsonError with the position of the problem. */
+  /**
+   * Parses a body's bytes: INVALID_ENCODING unless they are UTF-8, then as `parse`.
+   */
+  static parseBytes(bytes: Uint8Array): JsonBody {
+    return JsonBody.parse(decodeUtf8(bytes));
+  }
+
+  /**
+   * Parses a body; throws InvalidJsonError with the position of the problem, JsonTooDeepError for
+   * nesting beyond MAX_JSON_DEPTH, InvalidEncodingError for a lone surrogate escape (`"\ud800"`).
+   */
   static parse(text: string): JsonBody {
     let plain: unknown;
     try {
+      // The engine's parser does not recurse, so any depth is safe here; the checks come after.
       plain = JSON.parse(text);
     } catch {
+      scanLiterals(text); // deep nesting: refused before the recursive parser meets it
       const tree = parseLossless(text); // throws with the position of the problem
+      checkSurrogateEscapes(text);
       return new JsonBody(toPlain(tree), tree, undefined);
     }
     const { literals, members } = scanLiterals(text);
+    checkSurrogateEscapes(text);
     const check = walkNumbers(plain, literals, false);
     if (check.ok && check.members === members) return new JsonBody(plain, undefined, literals);
     const tree = parseLossless(text);

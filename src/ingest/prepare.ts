@@ -10,6 +10,8 @@ import {
 } from '../errors.js';
 import { CONVERTER_FUNCTIONS } from '../metrics/converters.js';
 import type { MetricDefinition, MetricRegistry } from '../metrics/registry.js';
+import { closeNames } from '../metrics/suggest.js';
+import { mergeDuplicates } from './duplicates.js';
 import { JsonBody, type LosslessValue, JsonNumber, describeKind } from './json.js';
 import { formatPoint } from './line-protocol.js';
 import { type Point, Problems } from './points.js';
@@ -19,7 +21,12 @@ export interface PreparedPayload {
   metric: MetricDefinition;
   version: string;
   database: string;
+  /** The points as stored: one per series and time (see `duplicates`). */
   points: Point[];
+  /** Items that repeated an earlier item's series and time; merged into it, as the store would. */
+  duplicates: number;
+  /** The first few of those items' indexes in `data`. */
+  duplicateItems: number[];
   /** The points in line protocol, one per line. */
   lines: string;
 }
@@ -53,7 +60,7 @@ export function readEnvelope(plain: unknown): { metric: string; version: string 
 /** Finds the metric and checks its API version. */
 export function resolveMetric(registry: MetricRegistry, metric: string, version: string): MetricDefinition {
   const def = registry.get(metric);
-  if (!def) throw new UnknownMetricError(metric);
+  if (!def) throw new UnknownMetricError(metric, closeNames(metric, registry.names()));
   if (!def.versions.includes(version)) throw new UnsupportedVersionError(metric, version, def.versions);
   return def;
 }
@@ -75,11 +82,20 @@ export function preparePayload(
   const violations = metric.validate(envelope.version, body.plain);
   if (violations.length > 0) throw new SchemaViolationError(metric.name, violations);
   const problems = new Problems();
-  const points = CONVERTER_FUNCTIONS[metric.converter](body.lossless() as { [key: string]: LosslessValue }, {
+  const converted = CONVERTER_FUNCTIONS[metric.converter](body.lossless() as { [key: string]: LosslessValue }, {
     fieldTypes: metric.fieldTypes,
     now,
     problems,
   });
   if (!problems.empty) throw new InvalidPointError(problems.list);
-  return { metric, version: envelope.version, database: metric.database, points, lines: points.map(formatPoint).join('\n') };
+  const { points, duplicates, duplicateItems } = mergeDuplicates(converted);
+  return {
+    metric,
+    version: envelope.version,
+    database: metric.database,
+    points,
+    duplicates,
+    duplicateItems,
+    lines: points.map(formatPoint).join('\n'),
+  };
 }

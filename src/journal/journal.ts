@@ -15,6 +15,8 @@ CREATE TABLE IF NOT EXISTS submissions (
   database TEXT NOT NULL,
   user_id INTEGER,
   points INTEGER NOT NULL,
+  duplicates INTEGER NOT NULL DEFAULT 0,
+  duplicate_items TEXT NOT NULL DEFAULT '[]',
   status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'rejected')),
   attempts INTEGER NOT NULL DEFAULT 0,
   last_error TEXT,
@@ -70,13 +72,14 @@ export class Journal extends EventEmitter {
     this.#db.pragma('synchronous = FULL');
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(SCHEMA);
+    this.#addColumns();
     this.#statusDb = new Database(this.file);
     this.#statusDb.pragma('synchronous = NORMAL');
     this.#statusDb.pragma('busy_timeout = 5000');
     this.#stmts = {
       insert: this.#db.prepare(
-        `INSERT INTO submissions (metric, api_version, database, user_id, points, status, received_at, updated_at)
-         VALUES (@metric, @apiVersion, @database, @userId, @points, 'pending', @now, @now)`,
+        `INSERT INTO submissions (metric, api_version, database, user_id, points, duplicates, duplicate_items, status, received_at, updated_at)
+         VALUES (@metric, @apiVersion, @database, @userId, @points, @duplicates, @duplicateItems, 'pending', @now, @now)`,
       ),
       insertLines: this.#db.prepare(`INSERT INTO submission_lines (id, lines) VALUES (?, ?)`),
       get: this.#db.prepare(`SELECT ${COLUMNS} FROM submissions WHERE id = ?`),
@@ -100,6 +103,24 @@ export class Journal extends EventEmitter {
       counts: this.#db.prepare(`SELECT status, COUNT(*) AS n FROM submissions GROUP BY status`),
     };
     this.#recount();
+  }
+
+  /** Columns added since the first release, for journals written by an earlier version. */
+  #addColumns(): void {
+    const columns: [string, string][] = [
+      ['duplicates', 'INTEGER NOT NULL DEFAULT 0'],
+      ['duplicate_items', `TEXT NOT NULL DEFAULT '[]'`],
+    ];
+    for (const [name, type] of columns) {
+      const have = (this.#db.pragma('table_info(submissions)') as { name: string }[]).some((c) => c.name === name);
+      if (have) continue;
+      try {
+        this.#db.exec(`ALTER TABLE submissions ADD COLUMN ${name} ${type}`);
+      } catch (err) {
+        // Another process (the CLI beside a running broker) may have added it first.
+        if (!/duplicate column/i.test((err as Error).message)) throw err;
+      }
+    }
   }
 
   #recount(): void {
@@ -153,8 +174,8 @@ export class Journal extends EventEmitter {
     try {
       ids = this.#db.transaction(() =>
         batch.map((w) => {
-          const { lines, ...row } = w.entry;
-          const id = Number(insert.run({ ...row, now }).lastInsertRowid);
+          const { lines, duplicates = 0, duplicateItems = [], ...row } = w.entry;
+          const id = Number(insert.run({ ...row, duplicates, duplicateItems: JSON.stringify(duplicateItems), now }).lastInsertRowid);
           insertLines.run(id, lines);
           return id;
         }),
@@ -178,6 +199,8 @@ export class Journal extends EventEmitter {
         database: entry.database,
         userId: entry.userId,
         points: entry.points,
+        duplicates: entry.duplicates ?? 0,
+        duplicateItems: entry.duplicateItems ?? [],
         status: 'pending',
         attempts: 0,
         lastError: null,

@@ -9,7 +9,12 @@ export interface Submission {
   apiVersion: string;
   database: string;
   userId: number | null;
+  /** Points stored: one per series and time of the payload. */
   points: number;
+  /** Items of the payload that repeated an earlier item's series and time (merged into it). */
+  duplicates: number;
+  /** The first few of those items' indexes in `data`. */
+  duplicateItems: number[];
   status: SubmissionStatus;
   attempts: number;
   lastError: string | null;
@@ -32,6 +37,9 @@ export interface NewSubmission {
   database: string;
   userId: number | null;
   points: number;
+  /** Repeated items merged away (0 when left out). */
+  duplicates?: number;
+  duplicateItems?: number[];
   lines: string;
 }
 
@@ -43,6 +51,9 @@ export interface Row {
   database: string;
   user_id: number | null;
   points: number;
+  duplicates: number;
+  /** JSON array of item indexes. */
+  duplicate_items: string;
   status: SubmissionStatus;
   attempts: number;
   last_error: string | null;
@@ -51,7 +62,7 @@ export interface Row {
   updated_at: number;
 }
 
-export const COLUMNS = 'id, metric, api_version, database, user_id, points, status, attempts, last_error, received_at, delivered_at, updated_at';
+export const COLUMNS = 'id, metric, api_version, database, user_id, points, duplicates, duplicate_items, status, attempts, last_error, received_at, delivered_at, updated_at';
 
 /** The API shape of a row. */
 export function fromRow(r: Row): Submission {
@@ -62,6 +73,8 @@ export function fromRow(r: Row): Submission {
     database: r.database,
     userId: r.user_id,
     points: r.points,
+    duplicates: r.duplicates,
+    duplicateItems: JSON.parse(r.duplicate_items) as number[],
     status: r.status,
     attempts: r.attempts,
     lastError: r.last_error,

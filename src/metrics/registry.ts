@@ -46,7 +46,8 @@ const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv }).default;
 const AjvDraft04 = (AjvDraft04Module as unknown as { default: typeof Ajv }).default;
 
 function makeValidators(): { compile(schema: object, where: string): ValidateFunction } {
-  const opts = { allErrors: true, strict: false, allowUnionTypes: true } as const;
+  // verbose: errors carry their parentSchema, from which messages name the allowed and close properties.
+  const opts = { allErrors: true, strict: false, allowUnionTypes: true, verbose: true } as const;
   const draft07 = new Ajv(opts);
   const draft2020 = new Ajv2020(opts);
   const draft04 = new AjvDraft04(opts);

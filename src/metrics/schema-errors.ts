@@ -2,6 +2,7 @@
 import type { ErrorObject } from 'ajv';
 import type { ErrorDetail } from '../errors.js';
 import { pointerSegment } from '../ingest/points.js';
+import { closeNames } from './suggest.js';
 
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
@@ -21,15 +22,44 @@ function at(root: unknown, pointer: string): unknown {
   return cur;
 }
 
+const quoted = (names: string[]): string => names.map((n) => `"${n}"`).join(' or ');
+
+interface ObjectSchema {
+  properties?: Record<string, unknown>;
+  required?: string[];
+}
+
+/**
+ * A missing required property, and the keys present that are probably typos of it: keys the
+ * schema does not name, a few edits away. Those are allowed as extra fields by many schemas, so
+ * without this the typo would pass unmentioned. `reported` holds the keys already refused.
+ */
+function missing(e: ErrorObject, payload: unknown, reported: Set<string>): ErrorDetail[] {
+  const name = String((e.params as Record<string, unknown>)['missingProperty']);
+  const here = at(payload, e.instancePath);
+  const schema = (e.parentSchema ?? {}) as ObjectSchema;
+  const named = new Set([...Object.keys(schema.properties ?? {}), ...(schema.required ?? [])]);
+  const present = here !== null && typeof here === 'object' && !Array.isArray(here) ? Object.keys(here) : [];
+  const typos = closeNames(name, present.filter((k) => !named.has(k)));
+  const path = `${e.instancePath}/${pointerSegment(name)}`;
+  if (typos.length === 0) return [{ path, message: `required property "${name}" is missing` }];
+  const out: ErrorDetail[] = [{ path, message: `required property "${name}" is missing (${quoted(typos)} is there: a typo?)` }];
+  for (const typo of typos) {
+    const typoPath = `${e.instancePath}/${pointerSegment(typo)}`;
+    if (!reported.has(typoPath)) out.push({ path: typoPath, message: `unknown property "${typo}" (did you mean "${name}"?)` });
+  }
+  return out;
+}
+
 function one(e: ErrorObject, payload: unknown): ErrorDetail {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
-    case 'required':
-      return { path: `${e.instancePath}/${pointerSegment(String(p['missingProperty']))}`, message: `required property "${String(p['missingProperty'])}" is missing` };
     case 'additionalProperties': {
       const key = String(p['additionalProperty']);
-      const props = (e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
-      const allowed = props ? ` (allowed: ${Object.keys(props).join(', ')})` : '';
+      const props = (e.parentSchema as ObjectSchema | undefined)?.properties;
+      const close = props ? closeNames(key, Object.keys(props)) : [];
+      const hint = close.length > 0 ? `did you mean ${quoted(close)}? ` : '';
+      const allowed = props ? ` (${hint}allowed: ${Object.keys(props).join(', ')})` : '';
       return { path: `${e.instancePath}/${pointerSegment(key)}`, message: `property "${key}" is not allowed here${allowed}` };
     }
     case 'type':
@@ -78,13 +108,17 @@ function closestAlternatives(errors: ErrorObject[]): ErrorObject[] {
 export function toDetails(errors: ErrorObject[] | null | undefined, payload: unknown): ErrorDetail[] {
   const out: ErrorDetail[] = [];
   const seen = new Set<string>();
-  for (const e of closestAlternatives(errors ?? [])) {
-    if (e.propertyName !== undefined && e.keyword !== 'propertyNames') continue;
-    const d = one(e, payload);
-    const key = `${d.path}\u0000${d.message}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push(d);
+  const kept = closestAlternatives(errors ?? []).filter((e) => e.propertyName === undefined || e.keyword === 'propertyNames');
+  const refused = new Set(
+    kept.filter((e) => e.keyword === 'additionalProperties').map((e) => `${e.instancePath}/${pointerSegment(String(e.params['additionalProperty']))}`),
+  );
+  for (const e of kept) {
+    for (const d of e.keyword === 'required' ? missing(e, payload, refused) : [one(e, payload)]) {
+      const key = `${d.path}\u0000${d.message}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push(d);
+      }
     }
   }
   return out;

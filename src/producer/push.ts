@@ -1,4 +1,5 @@
 // The HTTP client of `qmb push`: sends payload bytes unchanged, reads the broker's answer.
+import { duplicatesNote } from '../ingest/duplicates.js';
 import { fetchWithRetry, NetworkError, type RetryOptions } from './retry-fetch.js';
 
 /** Where and how to push. */
@@ -31,6 +32,10 @@ export interface PushResult {
   status?: number;
   id?: string;
   points?: number;
+  /** Items the broker merged into an earlier one of the same series and time. */
+  duplicates?: number;
+  /** The first few of those items' indexes. */
+  duplicateItems?: number[];
   code?: string;
   message?: string;
   errors: PushErrorDetail[];
@@ -94,6 +99,14 @@ function pointsOf(j: Record<string, unknown> | undefined): number | undefined {
   return undefined;
 }
 
+/** The broker's duplicates report; older brokers send none. */
+function duplicatesOf(j: Record<string, unknown> | undefined): Pick<PushResult, 'duplicates' | 'duplicateItems'> {
+  const d = j?.duplicates;
+  if (typeof d !== 'number' || d <= 0) return {};
+  const items = Array.isArray(j?.duplicate_items) ? (j.duplicate_items as unknown[]).filter((i): i is number => typeof i === 'number') : [];
+  return { duplicates: d, duplicateItems: items };
+}
+
 /**
  * Pushes one payload. The body goes out byte for byte: the broker reads the lexical form of
  * numbers (`5` vs `5.0`), which a parse-and-serialise round trip would lose.
@@ -117,15 +130,16 @@ export async function pushPayload(body: Uint8Array, label: string, opts: PushOpt
   const parsed = await readBody(res);
   const id = str(parsed.json?.id) ?? res.headers.get('x-submission-id') ?? undefined;
   const points = pointsOf(parsed.json);
+  const dups = duplicatesOf(parsed.json);
   const s = res.status;
-  if (opts.dryRun && s === 200) return { ok: true, outcome: 'valid', status: s, points, errors: [] };
+  if (opts.dryRun && s === 200) return { ok: true, outcome: 'valid', status: s, points, ...dups, errors: [] };
   if (opts.legacy && s >= 200 && s < 300) return { ok: true, outcome: 'accepted', status: s, id, errors: [] };
   if (!opts.legacy && !opts.dryRun) {
-    if (s === 201) return { ok: true, outcome: 'delivered', status: s, id, points, errors: [] };
+    if (s === 201) return { ok: true, outcome: 'delivered', status: s, id, points, ...dups, errors: [] };
     if (s === 202) {
       // Without --wait, journaled is what "accepted" promises; with it, only delivery counts.
       const waited = opts.waitSeconds !== undefined;
-      return { ok: !waited, outcome: waited ? 'pending' : 'accepted', status: s, id, points, errors: [] };
+      return { ok: !waited, outcome: waited ? 'pending' : 'accepted', status: s, id, points, ...dups, errors: [] };
     }
   }
   if (s >= 200 && s < 300) {
@@ -143,7 +157,7 @@ function redirectMessage(res: Response, target: string): string {
 /** Formats the summary line of one payload, then one indented line per violation the broker listed. */
 export function formatPushResult(name: string, r: PushResult, waitSeconds?: number): string[] {
   const id = r.id !== undefined ? ` id=${r.id}` : '';
-  const points = r.points !== undefined ? ` points=${r.points}` : '';
+  const points = (r.points !== undefined ? ` points=${r.points}` : '') + duplicatesNote(r.duplicates ?? 0, r.duplicateItems ?? []);
   switch (r.outcome) {
     case 'accepted':
     case 'delivered':

@@ -11,6 +11,8 @@ const detail = [{ path: '/data/0', message: 'bad' }];
 function oneOfEach(): errors.BrokerError[] {
   return [
     new errors.InvalidJsonError('x'),
+    new errors.InvalidEncodingError(3, '/a', 'x'),
+    new errors.JsonTooDeepError(64, 64),
     new errors.BodyNotObjectError('an array'),
     new errors.EnvelopeError('x', detail),
     new errors.UnknownMetricError('m'),
@@ -75,6 +77,10 @@ describe('errors', () => {
     assert.equal(new errors.TokenMissingError().headers['WWW-Authenticate'], 'JWT realm="Login Required"');
     assert.equal(new errors.UnknownMetricError('m').legacyStatus, 401);
     assert.equal(new errors.SchemaViolationError('m', detail).legacyStatus, 400);
+    // Bad bytes and deep nesting are bad payloads: 400 on the legacy route too.
+    assert.equal(new errors.InvalidEncodingError(3, '/a', 'x').legacyStatus, 400);
+    assert.equal(new errors.JsonTooDeepError(64, 64).legacyStatus, 400);
+    assert.equal(new errors.UnknownMetricError('a_b', ['a_c', 'a_bb']).message, 'unknown metric "a_b" (did you mean a_c or a_bb?)');
   });
 });
 

@@ -1,8 +1,9 @@
-// Unit tests: what line protocol cannot carry (nameProblem), and typed field values by literal.
+// Unit tests: what line protocol cannot carry (nameProblem), typed field values by literal, repeated points.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DUPLICATE_ITEMS_LISTED, mergeDuplicates } from '../../src/ingest/duplicates.js';
 import { JsonNumber } from '../../src/ingest/json.js';
-import { Problems, nameProblem, toFieldValue, toTagValue } from '../../src/ingest/points.js';
+import { type Point, Problems, nameProblem, toFieldValue, toTagValue } from '../../src/ingest/points.js';
 
 describe('nameProblem', () => {
   it('accepts plain text, specials that can be escaped, unicode and a backslash before an ordinary character', () => {
@@ -88,5 +89,42 @@ describe('toFieldValue and toTagValue', () => {
     assert.deepEqual(tag('').problems, []);
     assert.equal(tag('x\\').problems.length, 1);
     assert.equal(tag({}).problems.length, 1);
+  });
+});
+
+describe('mergeDuplicates', () => {
+  const int = (n: number) => ({ kind: 'integer', value: BigInt(n) }) as const;
+  const point = (measurement: string, tags: [string, string][], time: bigint, fields: [string, number][]): Point => ({
+    measurement,
+    tags,
+    time,
+    fields: fields.map(([k, v]) => [k, int(v)]),
+  });
+
+  it('keeps one point per measurement, tags and time; fields united, the later value wins', () => {
+    const merged = mergeDuplicates([
+      point('m', [['a', '1']], 5n, [['x', 1], ['y', 2]]),
+      point('m', [['a', '2']], 5n, [['x', 9]]),
+      point('m', [['a', '1']], 6n, [['x', 9]]),
+      point('n', [['a', '1']], 5n, [['x', 9]]),
+      point('m', [['a', '1']], 5n, [['y', 3], ['z', 4]]),
+    ]);
+    assert.equal(merged.points.length, 4);
+    assert.equal(merged.duplicates, 1);
+    assert.deepEqual(merged.duplicateItems, [4]);
+    assert.deepEqual(merged.points[0]!.fields, [['x', int(1)], ['y', int(3)], ['z', int(4)]]);
+  });
+
+  it('tells tags apart from names that only look alike when joined', () => {
+    const merged = mergeDuplicates([point('m', [['a', 'b,c']], 1n, [['x', 1]]), point('m', [['a', 'b'], ['c', '']], 1n, [['x', 1]]), point('m,a', [], 1n, [['x', 1]])]);
+    assert.equal(merged.duplicates, 0);
+  });
+
+  it(`counts every repeat but lists the first ${DUPLICATE_ITEMS_LISTED}`, () => {
+    const points = Array.from({ length: 50 }, () => point('m', [], 1n, [['x', 1]]));
+    const merged = mergeDuplicates(points);
+    assert.equal(merged.points.length, 1);
+    assert.equal(merged.duplicates, 49);
+    assert.deepEqual(merged.duplicateItems, Array.from({ length: DUPLICATE_ITEMS_LISTED }, (_, i) => i + 1));
   });
 });

@@ -1,10 +1,12 @@
 // Request bodies keep each number's literal whichever parse path is taken, and bad JSON is refused.
 import assert from 'node:assert/strict';
+import { isUtf8 } from 'node:buffer';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { InvalidJsonError } from '../../src/errors.js';
-import { JsonBody, JsonNumber, type LosslessValue, parseLossless } from '../../src/ingest/json.js';
+import { InvalidEncodingError, InvalidJsonError, JsonTooDeepError } from '../../src/errors.js';
+import { firstInvalidUtf8, loneSurrogateEscape, placeAt } from '../../src/ingest/encoding.js';
+import { JsonBody, JsonNumber, type LosslessValue, MAX_JSON_DEPTH, parseLossless } from '../../src/ingest/json.js';
 
 /** The tree with every JsonNumber shown as `#<literal>`, for comparison. */
 function show(v: LosslessValue | unknown): unknown {
@@ -67,5 +69,95 @@ describe('JsonBody', () => {
     }
     assert.ok(checked > 50, `checked ${checked} payloads`);
     assert.ok(withFloatLiterals > 0, 'some fixtures keep whole floats such as 5.0');
+  });
+});
+
+describe('JsonBody limits', () => {
+  const arrays = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
+
+  it(`parses nesting up to MAX_JSON_DEPTH (${MAX_JSON_DEPTH}) and refuses one more, valid JSON or not`, () => {
+    assert.deepEqual(JsonBody.parse(`{"a": ${arrays(MAX_JSON_DEPTH - 1)}}`).plain, JSON.parse(`{"a": ${arrays(MAX_JSON_DEPTH - 1)}}`));
+    for (const text of [`{"a": ${arrays(MAX_JSON_DEPTH)}}`, arrays(MAX_JSON_DEPTH + 1), '['.repeat(MAX_JSON_DEPTH + 1), `{"a": 5.0, "a": ${arrays(MAX_JSON_DEPTH)}}`]) {
+      assert.throws(() => JsonBody.parse(text), JsonTooDeepError, text.slice(0, 40));
+    }
+  });
+
+  it('refuses a million levels with JSON_TOO_DEEP, not a stack overflow', () => {
+    for (const text of [arrays(1_000_000), '{"a":'.repeat(1_000_000), '['.repeat(1_000_000) + 'x']) {
+      assert.throws(() => JsonBody.parse(text), (err: unknown) => err instanceof JsonTooDeepError && err.details[0]?.offset === MAX_JSON_DEPTH * (text[1] === '"' ? 5 : 1));
+    }
+  });
+
+  it('does not count brackets inside strings', () => {
+    const text = `{"s": "${'['.repeat(200)}", "t": "\\"${'{'.repeat(200)}"}`;
+    assert.equal((JsonBody.parse(text).plain as { s: string }).s.length, 200);
+  });
+
+  it('refuses lone surrogate escapes, on the fast and on the lossless path, with byte offset and pointer', () => {
+    const cases: [string, string][] = [
+      ['{"é": {"k\\ud800": 1}}', '/\u00e9'],
+      ['{"a": ["x", "\\uDC00"]}', '/a/1'],
+      ['{"a": "\\ud83d\\u0041"}', '/a'],
+      ['{"fields": {"2": 5.0, "1": "\\udbff"}}', '/fields/1'],
+      ['{"a": "x", "a": "\\ud800"}', '/a'],
+    ];
+    for (const [text, pointer] of cases) {
+      const at = Buffer.byteLength(text.slice(0, text.search(/\\u[dD][89a-fA-F]/)));
+      assert.throws(
+        () => JsonBody.parse(text),
+        (err: unknown) => err instanceof InvalidEncodingError && err.code === 'INVALID_ENCODING' && err.details[0]?.offset === at && err.details[0]?.path === pointer,
+        text,
+      );
+    }
+  });
+
+  it('accepts surrogate pairs and an escaped backslash before "ud800"', () => {
+    assert.deepEqual(JsonBody.parse('{"a": "\\ud83d\\ude00", "b": "\\\\ud800", "c": "\\\\\\ud83d\\uDE00"}').plain, { a: '\u{1f600}', b: '\\ud800', c: '\\\u{1f600}' });
+    assert.equal(loneSurrogateEscape('"\\\\ud800"'), -1);
+    assert.equal(loneSurrogateEscape('"\\\\\\ud800"'), 3);
+  });
+
+  it('refuses bytes that are not UTF-8 with INVALID_ENCODING, the offset of the bad sequence and the pointer', () => {
+    const prefix = Buffer.from('{"a": [1, {"é": "x');
+    const body = (bad: number[]): Buffer => Buffer.concat([prefix, Buffer.from(bad), Buffer.from('"}]}')]);
+    for (const bad of [[0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0x80], [0xf4, 0x90, 0x80, 0x80], [0xf0, 0x8f, 0xbf, 0xbf], [0xe0, 0x9f, 0xbf]]) {
+      const bytes = body(bad);
+      assert.throws(
+        () => JsonBody.parseBytes(bytes),
+        (err: unknown) => err instanceof InvalidEncodingError && err.details[0]?.offset === prefix.length && err.details[0]?.path === '/a/1/\u00e9',
+        bad.join(' '),
+      );
+    }
+    assert.deepEqual(JsonBody.parseBytes(body([0xe2, 0x82, 0xac])).plain, { a: [1, { é: 'x\u20ac' }] });
+  });
+
+  it('finds the first bad UTF-8 sequence exactly where node:buffer says the bytes stop being UTF-8', () => {
+    let seed = 42;
+    const byte = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      // Mostly the bytes that start and continue sequences, where the edge cases are.
+      return seed % 3 === 0 ? seed % 128 : 0x80 + (seed % 128);
+    };
+    let invalid = 0;
+    for (let n = 0; n < 20_000; n++) {
+      const bytes = Buffer.from(Array.from({ length: 1 + (n % 7) }, byte));
+      const bad = firstInvalidUtf8(bytes);
+      assert.equal(bad === undefined, isUtf8(bytes), bytes.toString('hex'));
+      if (bad) {
+        invalid++;
+        assert.ok(isUtf8(bytes.subarray(0, bad.offset)), `${bytes.toString('hex')}: all before ${bad.offset} is UTF-8`);
+        // A decoder that replaces errors starts replacing right there.
+        assert.equal(new TextDecoder().decode(bytes.subarray(bad.offset))[0], '\ufffd', bytes.toString('hex'));
+      }
+    }
+    assert.ok(invalid > 1000);
+  });
+
+  it('places an offset of JSON text at its pointer, keys named by their object', () => {
+    const text = '{"a~b": [0, {"c/d": "here", "e": 1}], "f": {"g": "x"}}';
+    assert.deepEqual(placeAt(text, text.indexOf('here')), { pointer: '/a~0b/1/c~1d' });
+    assert.deepEqual(placeAt(text, text.indexOf('"e"') + 1), { pointer: '/a~0b/1', key: 'e' });
+    assert.deepEqual(placeAt(text, text.indexOf('"g"') + 1), { pointer: '/f', key: 'g' });
+    assert.deepEqual(placeAt(text, text.indexOf('1}')), { pointer: '/a~0b/1/e' });
   });
 });

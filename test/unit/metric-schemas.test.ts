@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadRegistry } from '../../src/metrics/registry.js';
+import { closeNames } from '../../src/metrics/suggest.js';
 import { SPEC_DATABASES } from '../helpers/spec-databases.js';
 
 // Tests run from the repository root (compiled to dist/test/unit), so data paths are relative to it.
@@ -122,3 +123,36 @@ for (const file of fixtureFiles) {
     }
   });
 }
+
+describe('typos in names', () => {
+  const churn = (fields: Record<string, unknown>, tags: Record<string, unknown> = { Git_Tag_Date: 1, Base_Tag: 'a', Target_Tag: 'b' }) => ({
+    api_version: '1.0',
+    metadata: { metrics: 'tfa_code_churn' },
+    data: [{ measurement: 'm', fields, tags, time: '2020-09-08' }],
+  });
+
+  it('names an extra field that is a typo of a missing required one', () => {
+    const errors = registry.get('tfa_code_churn')!.validate('1.0', churn({ Lines_of_Changes: 1, Unrelated: 2 }));
+    assert.deepEqual(errors, [
+      { path: '/data/0/fields/Lines_of_Change', message: 'required property "Lines_of_Change" is missing ("Lines_of_Changes" is there: a typo?)' },
+      { path: '/data/0/fields/Lines_of_Changes', message: 'unknown property "Lines_of_Changes" (did you mean "Lines_of_Change"?)' },
+    ]);
+  });
+
+  it('does not blame a property the schema names, and hints once where extras are refused', () => {
+    const errors = registry.get('tfa_code_churn')!.validate('1.0', churn({ Lines_of_Change: 1 }, { Git_Tag_Date: 1, Base_Tagg: 'a', Target_Tag: 'b' }));
+    assert.deepEqual(errors, [
+      { path: '/data/0/tags/Base_Tag', message: 'required property "Base_Tag" is missing ("Base_Tagg" is there: a typo?)' },
+      { path: '/data/0/tags/Base_Tagg', message: 'property "Base_Tagg" is not allowed here (did you mean "Base_Tag"? allowed: Git_Tag_Date, Base_Tag, Target_Tag)' },
+    ]);
+  });
+
+  it('finds close names, closest first, ignoring case, never the name itself', () => {
+    const names = registry.names();
+    assert.deepEqual(closeNames('tfa_code_chrun', names), ['tfa_code_churn', 'tfm_code_churn']);
+    assert.deepEqual(closeNames('TFA_IMAGE_SIZE', names), ['tfa_image_size', 'tfm_image_size']);
+    assert.deepEqual(closeNames('tfa_code_churn', names), ['tfm_code_churn']);
+    assert.deepEqual(closeNames('something_else', names), []);
+    assert.deepEqual(closeNames('ab', ['ac', 'xy', 'abc']), ['abc', 'ac']);
+  });
+});

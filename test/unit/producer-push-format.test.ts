@@ -65,3 +65,16 @@ test('the body goes out byte for byte with the right headers', async () => {
   assert.equal(h['Content-Type'], 'application/json');
   assert.equal(Buffer.from(seen?.init.body as Uint8Array).toString(), bytes.toString());
 });
+
+test('duplicates the broker merged are printed after the points, with the first items', async () => {
+  const body = { id: 9, status: 'pending', points: 36, duplicates: 36, duplicate_items: [1, 3, 5] };
+  const r = await pushPayload(Buffer.from('{}'), 'rt.json', { ...base, fetch: once(Response.json(body, { status: 202 })) });
+  assert.deepEqual(formatPushResult('rt.json', r), [
+    'rt.json: accepted id=9 points=36 duplicates=36 (items 1, 3, 5, ... repeat the series and time of an earlier item: stored once, later values win)',
+  ]);
+  const dry = { valid: true, points: [{}], duplicates: 1, duplicate_items: [1] };
+  const v = await pushPayload(Buffer.from('{}'), 'p', { ...base, dryRun: true, fetch: once(Response.json(dry, { status: 200 })) });
+  assert.deepEqual(formatPushResult('p', v), ['p: valid points=1 duplicates=1 (items 1 repeat the series and time of an earlier item: stored once, later values win)']);
+  const none = await pushPayload(Buffer.from('{}'), 'p', { ...base, fetch: once(Response.json({ id: 1, points: 2, duplicates: 0, duplicate_items: [] }, { status: 202 })) });
+  assert.deepEqual(formatPushResult('p', none), ['p: accepted id=1 points=2']);
+});
