@@ -5,6 +5,7 @@ import { TokenService } from './auth/tokens.js';
 import { UsersStore } from './auth/users.js';
 import { type Clock, systemClock } from './clock.js';
 import { Journal } from './journal/journal.js';
+import type { JournalStart } from './journal/journal-files.js';
 import { DeliveryWorker, type WorkerLogger } from './journal/worker.js';
 import { type MetricRegistry, loadRegistry } from './metrics/registry.js';
 import { EmbeddedSink } from './sinks/embedded.js';
@@ -41,15 +42,21 @@ export function createSink(config: Config): Sink {
 /** Builds all collaborators; nothing runs until the worker is started. */
 export function createBroker(
   config: Config,
-  options: { sink?: Sink; clock?: Clock; logger?: WorkerLogger; registry?: MetricRegistry } = {},
+  options: { sink?: Sink; clock?: Clock; logger?: WorkerLogger; registry?: MetricRegistry; journalStart?: JournalStart } = {},
 ): BrokerDeps {
   const clock = options.clock ?? systemClock;
   const registry = options.registry ?? loadRegistry({ extraDir: config.metricsDir });
   const { secret } = resolveSecret(config);
   const tokens = new TokenService(secret, config.tokenTtl);
   const users = new UsersStore(config.usersFile);
-  const journal = new Journal(config.dataDir, clock);
-  const sink = options.sink ?? createSink(config);
+  const journal = new Journal(config.dataDir, clock, options.journalStart ? { start: options.journalStart } : {});
+  let sink: Sink;
+  try {
+    sink = options.sink ?? createSink(config);
+  } catch (err) {
+    journal.close();
+    throw err;
+  }
   const telemetry = new Telemetry(journal);
   const worker = new DeliveryWorker({
     journal,

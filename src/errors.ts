@@ -204,6 +204,32 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A file of the data dir (journal, embedded store, users file, key file) or the data dir itself
+ * cannot be used at start: the message names it and says what to do. Never answered over HTTP.
+ */
+export class StartupError extends Error {
+  readonly code = 'STARTUP_FAILED';
+  /** The file or folder at fault. */
+  readonly file: string;
+  constructor(file: string, message: string) {
+    super(message);
+    this.name = 'StartupError';
+    this.file = file;
+  }
+}
+
+/**
+ * The journal's content cannot be trusted (missing, emptied, damaged, another journal, older than
+ * its marker): `qmb serve --new-journal` may set it aside, unlike a problem of access or space.
+ */
+export class JournalRefusedError extends StartupError {
+  constructor(file: string, message: string) {
+    super(file, message);
+    this.name = 'JournalRefusedError';
+  }
+}
+
 /** The JSON body of an error, with the older keys kept. */
 export function errorBody(err: BrokerError, status = err.status): Record<string, unknown> {
   const body: Record<string, unknown> = {

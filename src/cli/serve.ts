@@ -7,13 +7,24 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('run the broker (embedded store unless QMB_INFLUX_URL is set)')
-    .action(async () => {
+    .option('--new-journal', 'when the journal is missing, emptied, damaged or not the one journal.id names: set its files aside (nothing is deleted) and start an empty journal')
+    .option('--accept-journal', 'take an intact journal as it is although journal.id names another journal or a later submission, and write journal.id anew')
+    .action(async (opts: { newJournal?: boolean; acceptJournal?: boolean }) => {
+      if (opts.newJournal && opts.acceptJournal) throw new Error('use --new-journal or --accept-journal, not both');
       const config = loadConfig();
-      const broker = await startBroker(config);
-      const password = await ensureFirstUser(broker.deps);
+      const journalStart = opts.newJournal ? 'new' : opts.acceptJournal ? 'accept' : 'open';
+      const broker = await startBroker(config, { journalStart });
+      let password: string | undefined;
+      try {
+        password = await ensureFirstUser(broker.deps);
+      } catch (err) {
+        await broker.close();
+        throw err;
+      }
       const base = broker.url.replace('0.0.0.0', '127.0.0.1');
       const store = config.influxUrl ? `InfluxDB at ${config.influxUrl}` : `the embedded store in ${config.dataDir}`;
       const lines = [`Quality Metrics Broker listening on ${base}, writing to ${store}`];
+      if (broker.deps.journal.notice) lines.push(broker.deps.journal.notice);
       if (password) {
         lines.push(
           `Created the first user "admin" with password ${password}`,
