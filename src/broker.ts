@@ -4,6 +4,7 @@ import { resolveSecret } from './auth/secret.js';
 import { TokenService } from './auth/tokens.js';
 import { UsersStore } from './auth/users.js';
 import { type Clock, systemClock } from './clock.js';
+import { FreeSpace } from './journal/free-space.js';
 import { Journal } from './journal/journal.js';
 import type { JournalStart } from './journal/journal-files.js';
 import { DeliveryWorker, type WorkerLogger } from './journal/worker.js';
@@ -18,6 +19,8 @@ export interface BrokerDeps {
   config: Config;
   registry: MetricRegistry;
   journal: Journal;
+  /** Free space of the data dir, checked before each commit. */
+  storage: FreeSpace;
   sink: Sink;
   users: UsersStore;
   tokens: TokenService;
@@ -57,6 +60,7 @@ export function createBroker(
     journal.close();
     throw err;
   }
+  const storage = new FreeSpace(config.dataDir, config.minFreeBytes, clock);
   const telemetry = new Telemetry(journal);
   const worker = new DeliveryWorker({
     journal,
@@ -66,7 +70,7 @@ export function createBroker(
     observer: telemetry,
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  return { config, registry, journal, sink, users, tokens, worker, telemetry, clock };
+  return { config, registry, journal, storage, sink, users, tokens, worker, telemetry, clock };
 }
 
 /** Stops delivery (after flushing what the sink takes before the deadline) and closes the stores. */

@@ -31,6 +31,10 @@ export interface Config {
   readonly rateLimit: number;
   /** Seconds a graceful shutdown may take to flush. */
   readonly shutdownTimeout: number;
+  /** Free bytes the data dir's disk must keep; below it new payloads get 507 and /readyz 503. */
+  readonly minFreeBytes: number;
+  /** Seconds every write to the store may fail, with submissions waiting, before /readyz reports it. */
+  readonly deliveryFailingAfter: number;
   readonly publicRead: boolean;
   readonly logLevel: string;
 }
@@ -48,15 +52,30 @@ export function parseDuration(raw: string, name: string): number {
   return seconds;
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1 << 20, mb: 1 << 20, mib: 1 << 20 };
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1 << 20,
+  mb: 1 << 20,
+  mib: 1 << 20,
+  g: 1 << 30,
+  gb: 1 << 30,
+  gib: 1 << 30,
+};
 
-function parseSize(raw: string, name: string): number {
-  const m = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());
-  const unit = m ? SIZE_UNITS[(m[2] ?? '').toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new ConfigError(`${name}: "${raw}" is not a size in bytes (examples: 16777216, 16MiB)`);
-  const bytes = Number(m[1]) * unit;
-  if (bytes < 1024) throw new ConfigError(`${name}: must be at least 1024 bytes`);
-  return bytes;
+/** A size in bytes (`16777216`, `16MiB`, `512k`) of at least `min` bytes. */
+function size(min: number): Parser {
+  return (raw, name) => {
+    const m = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());
+    const unit = m ? SIZE_UNITS[(m[2] ?? '').toLowerCase()] : undefined;
+    if (!m || unit === undefined) throw new ConfigError(`${name}: "${raw}" is not a size in bytes (examples: 16777216, 16MiB)`);
+    const bytes = Number(m[1]) * unit;
+    if (bytes < min) throw new ConfigError(`${name}: must be at least ${min} bytes`);
+    return bytes;
+  };
 }
 
 function integer(min: number, max: number): Parser {
@@ -109,7 +128,7 @@ export const SETTINGS: Record<string, Setting> = {
   QMB_INFLUX_PASSWORD: { key: 'influxPassword', parse: text },
   QMB_INFLUX_TOKEN: { key: 'influxToken', parse: text },
   QMB_TOKEN_TTL: { key: 'tokenTtl', parse: parseDuration, default: '365d' },
-  QMB_MAX_BODY_BYTES: { key: 'maxBodyBytes', parse: parseSize, default: String(16 * 1024 * 1024) },
+  QMB_MAX_BODY_BYTES: { key: 'maxBodyBytes', parse: size(1024), default: String(16 * 1024 * 1024) },
   QMB_METRICS_DIR: { key: 'metricsDir', parse: text },
   QMB_JOURNAL_MAX_POINTS: { key: 'journalMaxPoints', parse: integer(1, 1e12), default: '2000000' },
   QMB_JOURNAL_RETENTION: { key: 'journalRetention', parse: parseDuration, default: '7d' },
@@ -117,6 +136,8 @@ export const SETTINGS: Record<string, Setting> = {
   QMB_AUTH_RATE_LIMIT: { key: 'authRateLimit', parse: integer(1, 1_000_000), default: '10' },
   QMB_RATE_LIMIT: { key: 'rateLimit', parse: integer(0, 1e9), default: '0' },
   QMB_SHUTDOWN_TIMEOUT: { key: 'shutdownTimeout', parse: parseDuration, default: '10s' },
+  QMB_MIN_FREE_BYTES: { key: 'minFreeBytes', parse: size(0), default: '64MiB' },
+  QMB_DELIVERY_FAILING_AFTER: { key: 'deliveryFailingAfter', parse: parseDuration, default: '30s' },
   QMB_PUBLIC_READ: { key: 'publicRead', parse: bool, default: '0' },
   QMB_LOG_LEVEL: {
     key: 'logLevel',

@@ -170,6 +170,18 @@ export class JournalFullError extends BrokerError {
   }
 }
 
+/**
+ * The data dir's disk is (nearly) full: refused before the journal commit, or the commit itself ran
+ * out of space. Nothing was stored; the client retries, and the broker accepts again once space returns.
+ */
+export class StorageFullError extends BrokerError {
+  constructor(detail: string, retryAfterSeconds = 30) {
+    super('STORAGE_FULL', 507, `the broker's disk is full (${detail}); nothing was stored, retry later`, {
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
+  }
+}
+
 export class DatabaseRejectedError extends BrokerError {
   constructor(message: string) {
     super('DATABASE_REJECTED', 409, `the database refused the points: ${message}`);
