@@ -89,12 +89,14 @@ export function dataFileError(role: DataFileRole, file: string, err: unknown, do
     default:
       todo = 'see the runbook';
   }
-  const message = `cannot ${doing} the ${NAMES[role]} ${file}: ${text}; ${todo} (see ${STARTUP_RUNBOOK})`;
-  return role === 'journal' && cause === 'damaged' ? new JournalRefusedError(file, message) : new StartupError(file, message);
+  const problem = `cannot ${doing} the ${NAMES[role]} ${file}: ${text}`;
+  const message = `${problem}; ${todo} (see ${STARTUP_RUNBOOK})`;
+  return role === 'journal' && cause === 'damaged' ? new JournalRefusedError(file, message, problem) : new StartupError(file, message);
 }
 
 /** A start-up refusal about a file's content (not an error of a call): names the file and the remedy. */
 export function damagedFileError(role: DataFileRole, file: string, problem: string): StartupError {
-  const message = `the ${NAMES[role]} ${file} ${problem}; ${DAMAGED[role]} (see ${STARTUP_RUNBOOK})`;
-  return role === 'journal' || role === 'marker' ? new JournalRefusedError(file, message) : new StartupError(file, message);
+  const what = `the ${NAMES[role]} ${file} ${problem}`;
+  const message = `${what}; ${DAMAGED[role]} (see ${STARTUP_RUNBOOK})`;
+  return role === 'journal' || role === 'marker' ? new JournalRefusedError(file, message, what) : new StartupError(file, message);
 }

@@ -236,9 +236,12 @@ export class StartupError extends Error {
  * its marker): `qmb serve --new-journal` may set it aside, unlike a problem of access or space.
  */
 export class JournalRefusedError extends StartupError {
-  constructor(file: string, message: string) {
+  /** What is wrong, without the remedy: for the notice of `--new-journal`. */
+  readonly problem: string;
+  constructor(file: string, message: string, problem = message) {
     super(file, message);
     this.name = 'JournalRefusedError';
+    this.problem = problem;
   }
 }
 

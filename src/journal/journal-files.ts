@@ -122,7 +122,8 @@ function quickCheck(db: Database.Database, file: string): void {
 }
 
 function refuse(file: string, problem: string, todo: string): JournalRefusedError {
-  return new JournalRefusedError(file, `the journal ${file} ${problem}; ${todo} (see ${STARTUP_RUNBOOK})`);
+  const what = `the journal ${file} ${problem}`;
+  return new JournalRefusedError(file, `${what}; ${todo} (see ${STARTUP_RUNBOOK})`, what);
 }
 
 const RESTORE_OR_NEW =
@@ -216,6 +217,9 @@ export function openJournalFiles(dataDir: string, schema: string, start: Journal
     if (!(err instanceof JournalRefusedError)) throw err;
     const { dir, moved } = setAside(dataDir);
     const opened = openChecked(dataDir, schema, 'open');
-    return { ...opened, notice: `--new-journal: set the old journal aside in ${dir} (${moved.join(', ')}; nothing deleted) because ${err.message.replace(/ \(see [^)]*\)$/, '')}; started an empty journal` };
+    return {
+      ...opened,
+      notice: `--new-journal: set the old journal aside in ${dir} (${moved.join(', ')}; nothing deleted), as ${err.problem}; started the empty journal ${opened.journalId}`,
+    };
   }
 }
