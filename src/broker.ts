@@ -4,7 +4,9 @@ import { resolveSecret } from './auth/secret.js';
 import { TokenService } from './auth/tokens.js';
 import { UsersStore } from './auth/users.js';
 import { type Clock, systemClock } from './clock.js';
+import { FreeSpace } from './journal/free-space.js';
 import { Journal } from './journal/journal.js';
+import type { JournalStart } from './journal/journal-files.js';
 import { DeliveryWorker, type WorkerLogger } from './journal/worker.js';
 import { type MetricRegistry, loadRegistry } from './metrics/registry.js';
 import { EmbeddedSink } from './sinks/embedded.js';
@@ -17,6 +19,8 @@ export interface BrokerDeps {
   config: Config;
   registry: MetricRegistry;
   journal: Journal;
+  /** Free space of the data dir, checked before each commit. */
+  storage: FreeSpace;
   sink: Sink;
   users: UsersStore;
   tokens: TokenService;
@@ -42,15 +46,22 @@ export function createSink(config: Config, logger?: SinkLogger): Sink {
 /** Builds all collaborators; nothing runs until the worker is started. */
 export function createBroker(
   config: Config,
-  options: { sink?: Sink; clock?: Clock; logger?: WorkerLogger; registry?: MetricRegistry } = {},
+  options: { sink?: Sink; clock?: Clock; logger?: WorkerLogger; registry?: MetricRegistry; journalStart?: JournalStart } = {},
 ): BrokerDeps {
   const clock = options.clock ?? systemClock;
   const registry = options.registry ?? loadRegistry({ extraDir: config.metricsDir });
   const { secret } = resolveSecret(config);
   const tokens = new TokenService(secret, config.tokenTtl);
   const users = new UsersStore(config.usersFile);
-  const journal = new Journal(config.dataDir, clock);
-  const sink = options.sink ?? createSink(config, options.logger);
+  const journal = new Journal(config.dataDir, clock, options.journalStart ? { start: options.journalStart } : {});
+  let sink: Sink;
+  try {
+    sink = options.sink ?? createSink(config, options.logger);
+  } catch (err) {
+    journal.close();
+    throw err;
+  }
+  const storage = new FreeSpace(config.dataDir, config.minFreeBytes, clock);
   const telemetry = new Telemetry(journal);
   const worker = new DeliveryWorker({
     journal,
@@ -60,7 +71,7 @@ export function createBroker(
     observer: telemetry,
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  return { config, registry, journal, sink, users, tokens, worker, telemetry, clock };
+  return { config, registry, journal, storage, sink, users, tokens, worker, telemetry, clock };
 }
 
 /** Stops delivery (after flushing what the sink takes before the deadline) and closes the stores. */

@@ -31,6 +31,10 @@ export interface Config {
   readonly rateLimit: number;
   /** Seconds a graceful shutdown may take to flush. */
   readonly shutdownTimeout: number;
+  /** Free bytes the data dir's disk must keep; below it new payloads get 507 and /readyz 503. */
+  readonly minFreeBytes: number;
+  /** Seconds every write to the store may fail, with submissions waiting, before /readyz reports it. */
+  readonly deliveryFailingAfter: number;
   readonly publicRead: boolean;
   readonly logLevel: string;
   /** PEM certificate (chain) file; with tlsKey, the broker serves HTTPS only. Absolute path. */
@@ -52,15 +56,30 @@ export function parseDuration(raw: string, name: string): number {
   return seconds;
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1 << 20, mb: 1 << 20, mib: 1 << 20 };
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1 << 20,
+  mb: 1 << 20,
+  mib: 1 << 20,
+  g: 1 << 30,
+  gb: 1 << 30,
+  gib: 1 << 30,
+};
 
-function parseSize(raw: string, name: string): number {
-  const m = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());
-  const unit = m ? SIZE_UNITS[(m[2] ?? '').toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new ConfigError(`${name}: "${raw}" is not a size in bytes (examples: 16777216, 16MiB)`);
-  const bytes = Number(m[1]) * unit;
-  if (bytes < 1024) throw new ConfigError(`${name}: must be at least 1024 bytes`);
-  return bytes;
+/** A size in bytes (`16777216`, `16MiB`, `512k`) of at least `min` bytes. */
+function size(min: number): Parser {
+  return (raw, name) => {
+    const m = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());
+    const unit = m ? SIZE_UNITS[(m[2] ?? '').toLowerCase()] : undefined;
+    if (!m || unit === undefined) throw new ConfigError(`${name}: "${raw}" is not a size in bytes (examples: 16777216, 16MiB)`);
+    const bytes = Number(m[1]) * unit;
+    if (bytes < min) throw new ConfigError(`${name}: must be at least ${min} bytes`);
+    return bytes;
+  };
 }
 
 function integer(min: number, max: number): Parser {
@@ -115,7 +134,7 @@ export const SETTINGS: Record<string, Setting> = {
   QMB_INFLUX_PASSWORD: { key: 'influxPassword', parse: text, help: 'InfluxDB password' },
   QMB_INFLUX_TOKEN: { key: 'influxToken', parse: text, help: 'InfluxDB token (Authorization: Token ...), for 2.x/3.x compatibility endpoints' },
   QMB_TOKEN_TTL: { key: 'tokenTtl', parse: parseDuration, default: '365d', help: 'lifetime of the tokens the broker issues: 30s, 15m, 12h, 365d, 2w' },
-  QMB_MAX_BODY_BYTES: { key: 'maxBodyBytes', parse: parseSize, default: String(16 * 1024 * 1024), help: 'largest request body in bytes, or 16MiB, 512k; larger bodies get 413' },
+  QMB_MAX_BODY_BYTES: { key: 'maxBodyBytes', parse: size(1024), default: String(16 * 1024 * 1024), help: 'largest request body in bytes, or 16MiB, 512k; larger bodies get 413' },
   QMB_METRICS_DIR: { key: 'metricsDir', parse: text, help: 'folder of extra metric definitions (metric.json and schema-<version>.json per metric)' },
   QMB_JOURNAL_MAX_POINTS: { key: 'journalMaxPoints', parse: integer(1, 1e12), default: '2000000', help: 'undelivered points the journal may hold before new payloads get 503' },
   QMB_JOURNAL_RETENTION: { key: 'journalRetention', parse: parseDuration, default: '7d', help: 'how long delivered submissions stay in the journal' },
@@ -123,6 +142,8 @@ export const SETTINGS: Record<string, Setting> = {
   QMB_AUTH_RATE_LIMIT: { key: 'authRateLimit', parse: integer(1, 1_000_000), default: '10', help: 'login attempts per minute per client address on /auth' },
   QMB_RATE_LIMIT: { key: 'rateLimit', parse: integer(0, 1e9), default: '0', help: 'ingest requests per minute per user; 0 turns the limit off' },
   QMB_SHUTDOWN_TIMEOUT: { key: 'shutdownTimeout', parse: parseDuration, default: '10s', help: 'how long SIGTERM or SIGINT may spend delivering what is pending' },
+  QMB_MIN_FREE_BYTES: { key: 'minFreeBytes', parse: size(0), default: '64MiB', help: 'free space the data dir must keep; below it new payloads get 507 STORAGE_FULL (0 turns the check off)' },
+  QMB_DELIVERY_FAILING_AFTER: { key: 'deliveryFailingAfter', parse: parseDuration, default: '30s', help: 'how long every write to the store may fail, with submissions waiting, before /readyz says not ready' },
   QMB_PUBLIC_READ: { key: 'publicRead', parse: bool, default: '0', help: '1 lets anyone read the query API and the dashboard without a token' },
   QMB_LOG_LEVEL: {
     key: 'logLevel',

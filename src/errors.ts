@@ -199,6 +199,18 @@ export class JournalFullError extends BrokerError {
   }
 }
 
+/**
+ * The data dir's disk is (nearly) full: refused before the journal commit, or the commit itself ran
+ * out of space. Nothing was stored; the client retries, and the broker accepts again once space returns.
+ */
+export class StorageFullError extends BrokerError {
+  constructor(detail: string, retryAfterSeconds = 30) {
+    super('STORAGE_FULL', 507, `the broker's disk is full (${detail}); nothing was stored, retry later`, {
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
+  }
+}
+
 export class DatabaseRejectedError extends BrokerError {
   constructor(message: string) {
     super('DATABASE_REJECTED', 409, `the database refused the points: ${message}`);
@@ -230,6 +242,35 @@ export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ConfigError';
+  }
+}
+
+/**
+ * A file of the data dir (journal, embedded store, users file, key file) or the data dir itself
+ * cannot be used at start: the message names it and says what to do. Never answered over HTTP.
+ */
+export class StartupError extends Error {
+  readonly code = 'STARTUP_FAILED';
+  /** The file or folder at fault. */
+  readonly file: string;
+  constructor(file: string, message: string) {
+    super(message);
+    this.name = 'StartupError';
+    this.file = file;
+  }
+}
+
+/**
+ * The journal's content cannot be trusted (missing, emptied, damaged, another journal, older than
+ * its marker): `qmb serve --new-journal` may set it aside, unlike a problem of access or space.
+ */
+export class JournalRefusedError extends StartupError {
+  /** What is wrong, without the remedy: for the notice of `--new-journal`. */
+  readonly problem: string;
+  constructor(file: string, message: string, problem = message) {
+    super(file, message);
+    this.name = 'JournalRefusedError';
+    this.problem = problem;
   }
 }
 

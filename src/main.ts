@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { loadTls } from './http/tls.js';
 import { Backoff } from './journal/backoff.js';
+import type { JournalStart } from './journal/journal-files.js';
 
 export interface RunningBroker {
   app: FastifyInstance;
@@ -63,13 +64,22 @@ async function createDatabases(deps: BrokerDeps, log: { warn(obj: object, msg: s
 }
 
 /** Builds and starts the broker; resolves once it listens. */
-export async function startBroker(config: Config): Promise<RunningBroker> {
+export async function startBroker(config: Config, options: { journalStart?: JournalStart } = {}): Promise<RunningBroker> {
   const log = pino({ level: config.logLevel });
   // Before anything is opened: a bad certificate file stops the start with one line.
   const tls = loadTls(config);
-  const deps = createBroker(config, { logger: log });
-  const app = await buildApp(deps, { logger: log, ...(tls ? { https: tls } : {}) });
-  const url = await app.listen({ host: config.host, port: config.port });
+  const deps = createBroker(config, { logger: log, ...options });
+  if (deps.journal.notice) log.warn({ journal: deps.journal.file, journal_id: deps.journal.journalId }, deps.journal.notice);
+  let app: FastifyInstance;
+  let url: string;
+  try {
+    app = await buildApp(deps, { logger: log, ...(tls ? { https: tls } : {}) });
+    url = await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    // Nothing listens: close the stores so the journal's marker is up to date.
+    await closeBroker(deps, Date.now());
+    throw err;
+  }
   deps.worker.start();
   const stopCreating = new AbortController();
   void createDatabases(deps, log, stopCreating.signal);

@@ -1,7 +1,11 @@
 // The users file: ids, names, password hashes and the metrics each user may write.
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { STARTUP_RUNBOOK, dataFileError } from '../data-files.js';
 import { ConfigError } from '../errors.js';
+
+/** What to do about a users file the broker cannot use. */
+const FIX = `fix it, or restore it from a backup (docs/backup.md); qmb users add writes a valid one (see ${STARTUP_RUNBOOK})`;
 
 export interface User {
   id: number;
@@ -23,14 +27,14 @@ export function metricMatcher(patterns: string[]): (metric: string) => boolean {
 function validUser(u: unknown, file: string, index: number): User {
   const o = u as Partial<User> | null;
   const where = `${file}: users[${index}]`;
-  if (!o || typeof o !== 'object') throw new ConfigError(`${where} is not an object`);
-  if (!Number.isSafeInteger(o.id)) throw new ConfigError(`${where}.id must be an integer`);
-  if (typeof o.name !== 'string' || o.name === '') throw new ConfigError(`${where}.name must be a non-empty string`);
+  if (!o || typeof o !== 'object') throw new ConfigError(`${where} is not an object; ${FIX}`);
+  if (!Number.isSafeInteger(o.id)) throw new ConfigError(`${where}.id must be an integer; ${FIX}`);
+  if (typeof o.name !== 'string' || o.name === '') throw new ConfigError(`${where}.name must be a non-empty string; ${FIX}`);
   if (typeof o.password !== 'string' || !o.password.startsWith('scrypt$')) {
-    throw new ConfigError(`${where}.password must be a scrypt hash (use qmb users add)`);
+    throw new ConfigError(`${where}.password must be a scrypt hash; ${FIX}`);
   }
   if (!Array.isArray(o.metrics) || !o.metrics.every((m) => typeof m === 'string')) {
-    throw new ConfigError(`${where}.metrics must be a list of metric name patterns`);
+    throw new ConfigError(`${where}.metrics must be a list of metric name patterns; ${FIX}`);
   }
   return { id: o.id as number, name: o.name, password: o.password, metrics: o.metrics };
 }
@@ -58,22 +62,29 @@ export class UsersStore {
       this.#mtime = 0;
       return;
     }
-    const mtime = statSync(this.file).mtimeMs;
-    if (mtime === this.#mtime) return;
+    let mtime: number;
+    let text: string;
+    try {
+      mtime = statSync(this.file).mtimeMs;
+      if (mtime === this.#mtime) return;
+      text = readFileSync(this.file, 'utf8');
+    } catch (err) {
+      throw dataFileError('users', this.file, err, 'read');
+    }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(readFileSync(this.file, 'utf8'));
+      parsed = JSON.parse(text);
     } catch (err) {
-      throw new ConfigError(`QMB_USERS_FILE: cannot read ${this.file}: ${(err as Error).message}`);
+      throw new ConfigError(`QMB_USERS_FILE: cannot read ${this.file}: it is not JSON (${(err as Error).message}); ${FIX}`);
     }
-    const list = (parsed as { users?: unknown }).users;
-    if (!Array.isArray(list)) throw new ConfigError(`QMB_USERS_FILE: ${this.file} must hold {"users": [...]}`);
+    const list = (parsed as { users?: unknown } | null)?.users;
+    if (!Array.isArray(list)) throw new ConfigError(`QMB_USERS_FILE: ${this.file} must hold {"users": [...]}; ${FIX}`);
     const users = list.map((u, i) => validUser(u, this.file, i));
     const ids = new Set<number>();
     const names = new Set<string>();
     for (const u of users) {
-      if (ids.has(u.id)) throw new ConfigError(`QMB_USERS_FILE: user id ${u.id} appears twice in ${this.file}`);
-      if (names.has(u.name)) throw new ConfigError(`QMB_USERS_FILE: user name ${u.name} appears twice in ${this.file}`);
+      if (ids.has(u.id)) throw new ConfigError(`QMB_USERS_FILE: user id ${u.id} appears twice in ${this.file}; ${FIX}`);
+      if (names.has(u.name)) throw new ConfigError(`QMB_USERS_FILE: user name ${u.name} appears twice in ${this.file}; ${FIX}`);
       ids.add(u.id);
       names.add(u.name);
     }
@@ -141,10 +152,14 @@ export class UsersStore {
   }
 
   #write(users: User[]): void {
-    mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ users }, null, 2)}\n`, { mode: 0o600 });
-    renameSync(tmp, this.file);
+    try {
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      writeFileSync(tmp, `${JSON.stringify({ users }, null, 2)}\n`, { mode: 0o600 });
+      renameSync(tmp, this.file);
+    } catch (err) {
+      throw dataFileError('users', this.file, err, 'write');
+    }
     this.#mtime = -1;
     this.#reload();
   }

@@ -30,6 +30,8 @@ export interface BannerOptions {
   url: string;
   /** The first user's password, on the start that created it. */
   password: string | undefined;
+  /** What the journal said on opening (a fresh journal after --new-journal, say). */
+  notice?: string | undefined;
 }
 
 /** The lines `qmb serve` prints on stderr once it listens. */
@@ -39,6 +41,7 @@ export function startBanner(config: Config, options: BannerOptions): string[] {
   const { assignments, note } = cliAssignments(config);
   const qmb = `${assignments.join(' ')} npx qmb`;
   const lines = [`Quality Metrics Broker listening on ${base}, writing to ${store}`];
+  if (options.notice) lines.push(options.notice);
   if (options.password) {
     lines.push(
       `Created the first user "admin" with password ${options.password}`,

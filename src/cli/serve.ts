@@ -8,12 +8,22 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('run the broker (embedded store unless QMB_INFLUX_URL is set)')
+    .option('--new-journal', 'when the journal is missing, emptied, damaged or not the one journal.id names: set its files aside (nothing is deleted) and start an empty journal')
+    .option('--accept-journal', 'take an intact journal as it is although journal.id names another journal or a later submission, and write journal.id anew')
     .addHelpText('after', `\n${settingsHelp()}`)
-    .action(async () => {
+    .action(async (opts: { newJournal?: boolean; acceptJournal?: boolean }) => {
+      if (opts.newJournal && opts.acceptJournal) throw new Error('use --new-journal or --accept-journal, not both');
       const config = loadConfig();
-      const broker = await startBroker(config);
-      const password = await ensureFirstUser(broker.deps);
-      const lines = startBanner(config, { url: broker.url, password });
+      const journalStart = opts.newJournal ? 'new' : opts.acceptJournal ? 'accept' : 'open';
+      const broker = await startBroker(config, { journalStart });
+      let password: string | undefined;
+      try {
+        password = await ensureFirstUser(broker.deps);
+      } catch (err) {
+        await broker.close();
+        throw err;
+      }
+      const lines = startBanner(config, { url: broker.url, password, notice: broker.deps.journal.notice });
       process.stderr.write(`${lines.join('\n')}\n`);
       let stopping = false;
       const stop = (): void => {

@@ -2,10 +2,11 @@
 import type { User } from '../auth/users.js';
 import type { BrokerDeps } from '../broker.js';
 import type { FastifyRequest } from 'fastify';
-import { BrokerError, ForbiddenMetricError, JournalFullError, UnsupportedMediaTypeError } from '../errors.js';
+import { BrokerError, ForbiddenMetricError, JournalFullError, StorageFullError, UnsupportedMediaTypeError } from '../errors.js';
 import type { JsonBody } from '../ingest/json.js';
 import { type PreparedPayload, preparePayload } from '../ingest/prepare.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
+import { formatBytes, isDiskFull } from '../journal/free-space.js';
 import type { NewSubmission, Submission } from '../journal/submission.js';
 
 /** The metric label for /metrics: only names the registry knows, so senders cannot add series. */
@@ -54,13 +55,25 @@ export function journalEntry(user: User, prepared: PreparedPayload): NewSubmissi
   };
 }
 
-/** Commits an entry to the journal, unless the journal is over its limit. */
+/**
+ * Commits an entry to the journal, unless the journal is over its limit or the data dir's disk
+ * nearly full; a commit that runs out of space is answered the same way (507), never 500.
+ */
 export async function journalPayload(deps: BrokerDeps, entry: NewSubmission): Promise<Submission> {
-  const { journal, config } = deps;
+  const { journal, config, storage } = deps;
   if (journal.pendingPoints + entry.points > config.journalMaxPoints) {
     throw new JournalFullError(journal.pendingPoints, config.journalMaxPoints, 5);
   }
-  const submission = await journal.append(entry);
+  if (!storage.admit(entry.lines)) throw new StorageFullError(`less than ${formatBytes(storage.minFreeBytes)} would be left free`);
+  let submission: Submission;
+  try {
+    submission = await journal.append(entry);
+  } catch (err) {
+    if (!isDiskFull(err)) throw err;
+    storage.noteFull();
+    throw new StorageFullError('the journal commit ran out of space');
+  }
+  storage.noteCommitted();
   deps.telemetry.accepted.inc({ metric: entry.metric });
   deps.telemetry.acceptedPoints.inc(entry.points);
   return submission;

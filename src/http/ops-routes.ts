@@ -2,17 +2,36 @@
 import type { FastifyInstance } from 'fastify';
 import type { BrokerDeps } from '../broker.js';
 
+/**
+ * The sink is not ready either when every write has failed for QMB_DELIVERY_FAILING_AFTER while
+ * submissions wait, even if it answers its ping (an InfluxDB answering 500 to every write).
+ */
+function delivery(deps: BrokerDeps): { failing_for_seconds: number } | { ok: false; detail: string; failing_for_seconds: number } {
+  const { failingSince, lastError } = deps.worker.health();
+  const failingFor = failingSince === undefined ? 0 : Math.floor((deps.clock.now() - failingSince) / 1000);
+  if (failingSince === undefined || deps.journal.pendingSubmissions === 0 || failingFor < deps.config.deliveryFailingAfter) {
+    return { failing_for_seconds: failingFor };
+  }
+  return {
+    ok: false,
+    detail: `every write to the store has failed for ${failingFor} s (QMB_DELIVERY_FAILING_AFTER ${deps.config.deliveryFailingAfter} s) with submissions waiting; last error: ${lastError ?? 'unknown'}`,
+    failing_for_seconds: failingFor,
+  };
+}
+
 export function registerOpsRoutes(app: FastifyInstance, deps: BrokerDeps): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
     const journal = deps.journal.check();
-    const sink = await deps.sink.ping();
-    const ready = journal.ok && sink.ok;
+    const storage = deps.storage.status();
+    const sink = { ...(await deps.sink.ping()), ...delivery(deps) };
+    const ready = journal.ok && storage.ok && sink.ok;
     return reply.code(ready ? 200 : 503).send({
       ready,
       checks: {
         journal: { ...journal, pending_submissions: deps.journal.pendingSubmissions, pending_points: deps.journal.pendingPoints, limit_points: deps.config.journalMaxPoints },
+        storage,
         sink: { ...sink, kind: deps.sink.kind },
       },
     });

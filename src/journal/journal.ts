@@ -1,9 +1,10 @@
 // The durable queue: every accepted payload is committed here (SQLite, WAL, full sync) before the 2xx.
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock.js';
+import { dataFileError } from '../data-files.js';
+import { JOURNAL_FILE, type JournalStart, MARKER_FILE, openJournalFiles, writeMarker } from './journal-files.js';
 import { LineCache } from './line-cache.js';
 import { COLUMNS, type NewSubmission, type PendingEntry, type Row, type Submission, type SubmissionStatus, fromRow } from './submission.js';
 
@@ -32,6 +33,11 @@ CREATE TABLE IF NOT EXISTS submission_lines (
 );
 CREATE INDEX IF NOT EXISTS submissions_pending ON submissions (database, id) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS submissions_status ON submissions (status, id);
+-- The journal's id, also kept in journal.id beside it: a journal replaced by another is noticed.
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 `;
 
 interface Waiting {
@@ -42,6 +48,13 @@ interface Waiting {
 
 /** Points whose lines stay in memory after their commit, so delivery need not read them back. */
 const LINE_CACHE_POINTS = 50_000;
+/** How long the marker's high-water submission id may lag behind the commits (it costs an fsync). */
+const MARKER_INTERVAL_MS = 1000;
+
+export interface JournalOptions {
+  /** How start-up treats a journal that is missing, damaged or not the one its marker names. */
+  start?: JournalStart;
+}
 
 /**
  * The journal. Appends from one event-loop turn share one transaction (group commit); every
@@ -49,6 +62,11 @@ const LINE_CACHE_POINTS = 50_000;
  */
 export class Journal extends EventEmitter {
   readonly file: string;
+  /** journal.id beside the journal: its id and the highest submission id seen committed. */
+  readonly markerFile: string;
+  readonly journalId: string;
+  /** What opening did to the journal's files (`--new-journal`, `--accept-journal`), for the operator. */
+  readonly notice: string | undefined;
   #db: Database.Database;
   /** Second connection for status changes: losing one to a power cut only means a repeated write. */
   #statusDb: Database.Database;
@@ -60,22 +78,32 @@ export class Journal extends EventEmitter {
   #pendingPoints = 0;
   #pendingSubmissions = 0;
   #stmts: Record<string, Database.Statement>;
+  #lastId: number;
+  #markedId: number;
+  #markerTimer: NodeJS.Timeout | undefined;
 
-  constructor(dataDir: string, clock: Clock = systemClock) {
+  /** Opens (or creates) the journal of a data dir; throws a StartupError naming the file when it cannot be trusted. */
+  constructor(dataDir: string, clock: Clock = systemClock, options: JournalOptions = {}) {
     super();
     this.setMaxListeners(0);
-    mkdirSync(dataDir, { recursive: true });
-    this.file = path.join(dataDir, 'journal.sqlite');
+    this.file = path.join(dataDir, JOURNAL_FILE);
+    this.markerFile = path.join(dataDir, MARKER_FILE);
     this.#clock = clock;
-    this.#db = new Database(this.file);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = FULL');
-    this.#db.pragma('busy_timeout = 5000');
-    this.#db.exec(SCHEMA);
+    const opened = openJournalFiles(dataDir, SCHEMA, options.start);
+    this.#db = opened.db;
     this.#addColumns();
-    this.#statusDb = new Database(this.file);
-    this.#statusDb.pragma('synchronous = NORMAL');
-    this.#statusDb.pragma('busy_timeout = 5000');
+    this.journalId = opened.journalId;
+    this.notice = opened.notice;
+    this.#lastId = opened.lastId;
+    this.#markedId = opened.lastId;
+    try {
+      this.#statusDb = new Database(this.file, { fileMustExist: true });
+      this.#statusDb.pragma('synchronous = NORMAL');
+      this.#statusDb.pragma('busy_timeout = 5000');
+    } catch (err) {
+      this.#db.close();
+      throw dataFileError('journal', this.file, err);
+    }
     this.#stmts = {
       insert: this.#db.prepare(
         `INSERT INTO submissions (metric, api_version, database, user_id, points, duplicates, duplicate_items, status, received_at, updated_at)
@@ -184,6 +212,8 @@ export class Journal extends EventEmitter {
       for (const w of batch) w.reject(err as Error);
       return;
     }
+    this.#lastId = Math.max(this.#lastId, ids[ids.length - 1] as number);
+    this.#scheduleMarker();
     const databases = new Set<string>();
     batch.forEach((w, i) => {
       const id = ids[i] as number;
@@ -210,6 +240,29 @@ export class Journal extends EventEmitter {
       });
     });
     for (const db of databases) this.emit('appended', db);
+  }
+
+  /**
+   * Brings the marker's high-water id up to the commits within about a second, off the commit's
+   * path: the marker only needs to tell later that the journal once went this far.
+   */
+  #scheduleMarker(): void {
+    if (this.#markerTimer) return;
+    this.#markerTimer = setTimeout(() => {
+      this.#markerTimer = undefined;
+      this.#updateMarker();
+    }, MARKER_INTERVAL_MS);
+    this.#markerTimer.unref();
+  }
+
+  #updateMarker(): void {
+    if (this.#lastId === this.#markedId) return;
+    try {
+      writeMarker(this.markerFile, { journal_id: this.journalId, last_submission_id: this.#lastId, updated_at: new Date(this.#clock.now()).toISOString() });
+      this.#markedId = this.#lastId;
+    } catch {
+      // Disk full or the like: the commits are safe, the marker only lags; the next update tries again.
+    }
   }
 
   get(id: number): Submission | undefined {
@@ -376,6 +429,9 @@ export class Journal extends EventEmitter {
 
   close(): void {
     if (this.#queue.length > 0) this.#flush();
+    clearTimeout(this.#markerTimer);
+    this.#markerTimer = undefined;
+    this.#updateMarker();
     this.#statusDb.close();
     this.#db.close();
   }

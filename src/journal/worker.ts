@@ -45,6 +45,9 @@ export class DeliveryWorker {
   readonly #lanes = new Map<string, Lane>();
   #running = false;
   #sweep: NodeJS.Timeout | undefined;
+  /** Since when every write has failed (unset once one gets an answer other than "try again"). */
+  #failingSince: number | undefined;
+  #lastError: string | undefined;
   readonly #onAppended = (db: string): void => this.#kick(db);
 
   constructor(options: WorkerOptions) {
@@ -88,6 +91,25 @@ export class DeliveryWorker {
   }
 
   /**
+   * Whether writes get through: since when every write has failed and why the last one did
+   * (`failingSince` undefined while the last write was taken or refused for good).
+   */
+  health(): { failingSince: number | undefined; lastError: string | undefined } {
+    return { failingSince: this.#failingSince, lastError: this.#lastError };
+  }
+
+  #writeFailed(message: string): void {
+    this.#failingSince ??= this.#o.clock.now();
+    this.#lastError = message;
+  }
+
+  /** The store answered (took the points, or refused them for good): it works. */
+  #writeAnswered(): void {
+    this.#failingSince = undefined;
+    this.#lastError = undefined;
+  }
+
+  /**
    * Delivers until nothing is pending or the deadline passes, retrying without backoff waits
    * longer than the time left. Used on shutdown.
    */
@@ -114,6 +136,7 @@ export class DeliveryWorker {
     lane.busy = true;
     this.#deliver(db, lane)
       .catch((err: Error) => {
+        this.#writeFailed(err.message);
         this.#o.logger.warn({ database: db, err: err.message }, 'delivery failed unexpectedly');
         this.#scheduleRetry(db, lane, undefined);
       })
@@ -156,6 +179,8 @@ export class DeliveryWorker {
     const batch = found.filter((e) => e.lines !== '');
     if (batch.length === 0) return;
     const result = await this.#write(db, batch);
+    if (result.ok || !result.retry) this.#writeAnswered();
+    else this.#writeFailed(result.message);
     if (result.ok) {
       journal.markDelivered(batch);
       lane.failures = 0;
@@ -181,6 +206,8 @@ export class DeliveryWorker {
     }
     for (const entry of batch) {
       const one = await this.#write(db, [entry]);
+      if (one.ok || !one.retry) this.#writeAnswered();
+      else this.#writeFailed(one.message);
       if (one.ok) {
         journal.markDelivered([entry]);
         observer?.delivered(db, [entry], this.#o.clock.now());

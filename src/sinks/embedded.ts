@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { dataFileError } from '../data-files.js';
 import { parseLines } from '../ingest/line-protocol.js';
 import type { FieldType, FieldValue } from '../ingest/points.js';
 import type { Health, Sink, WriteResult } from './sink.js';
@@ -67,31 +68,43 @@ export class EmbeddedSink implements Sink {
   #upsert: Database.Statement;
   #insertDb: Database.Statement;
 
+  /** Opens (or creates) the store of a data dir; throws a StartupError naming the file when it cannot. */
   constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
     this.file = path.join(dataDir, 'store.sqlite');
-    this.#db = new Database(this.file);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = FULL');
-    this.#db.pragma('busy_timeout = 5000');
-    this.#db.exec(SCHEMA);
-    for (const r of this.#db.prepare('SELECT db, measurement, field, shard, type FROM field_types').all() as {
-      db: string;
-      measurement: string;
-      field: string;
-      shard: number;
-      type: FieldType;
-    }[]) {
-      this.#types.set(`${r.db}\u0000${r.measurement}\u0000${r.field}\u0000${r.shard}`, r.type);
+    try {
+      mkdirSync(dataDir, { recursive: true });
+    } catch (err) {
+      throw dataFileError('dataDir', dataDir, err, 'create');
     }
-    this.#insertDb = this.#db.prepare('INSERT OR IGNORE INTO databases (name) VALUES (?)');
-    this.#insertSeries = this.#db.prepare(
-      'INSERT INTO series (db, measurement, tags) VALUES (?, ?, ?) ON CONFLICT (db, measurement, tags) DO UPDATE SET tags = excluded.tags RETURNING id',
-    );
-    this.#insertType = this.#db.prepare('INSERT OR IGNORE INTO field_types (db, measurement, field, shard, type) VALUES (?, ?, ?, ?, ?)');
-    this.#upsert = this.#db.prepare(
-      'INSERT INTO points (series_id, time, fields) VALUES (?, ?, ?) ON CONFLICT (series_id, time) DO UPDATE SET fields = json_patch(points.fields, excluded.fields)',
-    );
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(this.file);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('busy_timeout = 5000');
+      db.exec(SCHEMA);
+      for (const r of db.prepare('SELECT db, measurement, field, shard, type FROM field_types').all() as {
+        db: string;
+        measurement: string;
+        field: string;
+        shard: number;
+        type: FieldType;
+      }[]) {
+        this.#types.set(`${r.db}\u0000${r.measurement}\u0000${r.field}\u0000${r.shard}`, r.type);
+      }
+      this.#insertDb = db.prepare('INSERT OR IGNORE INTO databases (name) VALUES (?)');
+      this.#insertSeries = db.prepare(
+        'INSERT INTO series (db, measurement, tags) VALUES (?, ?, ?) ON CONFLICT (db, measurement, tags) DO UPDATE SET tags = excluded.tags RETURNING id',
+      );
+      this.#insertType = db.prepare('INSERT OR IGNORE INTO field_types (db, measurement, field, shard, type) VALUES (?, ?, ?, ?, ?)');
+      this.#upsert = db.prepare(
+        'INSERT INTO points (series_id, time, fields) VALUES (?, ?, ?) ON CONFLICT (series_id, time) DO UPDATE SET fields = json_patch(points.fields, excluded.fields)',
+      );
+    } catch (err) {
+      db?.close();
+      throw dataFileError('store', this.file, err);
+    }
+    this.#db = db;
   }
 
   /** The SQLite handle, for the read side. */

@@ -30,7 +30,8 @@ export interface TestSetup {
 
 async function prepare(env: Record<string, string>): Promise<TestSetup> {
   const dataDir = env['QMB_DATA_DIR'] ?? mkdtempSync(path.join(tmpdir(), 'qmb-broker-'));
-  const secret = env['QMB_SECRET_KEY'] ?? randomBytes(32).toString('hex');
+  // An empty QMB_SECRET_KEY (the broker then uses its generated key file) still signs the test tokens with something.
+  const secret = env['QMB_SECRET_KEY'] || randomBytes(32).toString('hex');
   const users = new UsersStore(path.join(dataDir, 'users.json'));
   if (users.list().length === 0) {
     for (const u of TEST_USERS) users.save({ id: u.id, name: u.name, password: await hashPassword(u.password), metrics: u.metrics });
@@ -50,6 +51,13 @@ async function prepare(env: Record<string, string>): Promise<TestSetup> {
   };
 }
 
+/** How one `qmb serve` run began: up and answering, or exited (with its code and stderr). */
+export interface StartAttempt {
+  started: boolean;
+  code: number | null;
+  stderr: string;
+}
+
 export interface BrokerProcess extends TestSetup {
   url: string;
   port: number;
@@ -59,8 +67,13 @@ export interface BrokerProcess extends TestSetup {
   stop(): Promise<number | null>;
   /** SIGKILL: no shutdown code runs. */
   kill(): Promise<void>;
-  /** Starts the broker again with the same data dir, port and secret. */
-  start(): Promise<void>;
+  /** Starts the broker again with the same data dir, port and secret (and extra `qmb serve` options). */
+  start(args?: string[]): Promise<void>;
+  /**
+   * Runs `qmb serve` once more with the same settings and reports whether it came up (it then keeps
+   * running, as after start()) or exited first, with its exit code and what it wrote to stderr.
+   */
+  attempt(args?: string[]): Promise<StartAttempt>;
   /** Removes the data dir (after stop). */
   cleanup(): void;
 }
@@ -76,21 +89,42 @@ export async function startBrokerProcess(env: Record<string, string> = {}): Prom
   const childEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('QMB_')) childEnv[k] = v;
 
-  const start = async (): Promise<void> => {
-    const p = spawn(process.execPath, [cli, 'serve'], {
+  const attempt = async (args: string[] = []): Promise<StartAttempt> => {
+    // A broker still running from before would hold the port (and this test process) open.
+    const previous = proc;
+    if (previous && previous.exitCode === null && previous.signalCode === null) {
+      const gone = new Promise((r) => previous.once('exit', r));
+      previous.kill('SIGKILL');
+      await gone;
+    }
+    const p = spawn(process.execPath, [cli, 'serve', ...args], {
       env: { ...childEnv, ...setup.env, QMB_PORT: String(port), QMB_HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     proc = p;
+    let stderr = '';
     const collect = (d: Buffer): void => {
       output = (output + d.toString()).slice(-1_000_000);
     };
     p.stdout?.on('data', collect);
-    p.stderr?.on('data', collect);
+    p.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      collect(d);
+    });
+    const exit = new Promise<void>((r) => p.once('close', () => r()));
+    let started = false;
     await waitFor(async () => {
-      if (p.exitCode !== null) throw new Error(`broker exited ${p.exitCode}: ${output}`);
-      return (await fetch(`${url}/healthz`)).ok;
-    }, 20_000, 'the broker to answer /healthz');
+      if (p.exitCode !== null || p.signalCode !== null) return true;
+      started = (await fetch(`${url}/healthz`)).ok;
+      return started;
+    }, 20_000, 'the broker to answer /healthz or exit');
+    if (!started) await exit;
+    return { started, code: p.exitCode, stderr };
+  };
+
+  const start = async (args: string[] = []): Promise<void> => {
+    const a = await attempt(args);
+    if (!a.started) throw new Error(`broker exited ${a.code}: ${output}`);
   };
 
   const exited = (p: ChildProcess): Promise<number | null> =>
@@ -118,6 +152,7 @@ export async function startBrokerProcess(env: Record<string, string> = {}): Prom
       await done;
     },
     start,
+    attempt,
     cleanup() {
       rmSync(setup.dataDir, { recursive: true, force: true });
     },

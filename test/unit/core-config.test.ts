@@ -29,6 +29,8 @@ describe('loadConfig', () => {
     assert.equal(c.influxUrl, undefined);
     assert.equal(c.tokenTtl, 365 * 86400);
     assert.equal(c.maxBodyBytes, 16 * 1024 * 1024);
+    assert.equal(c.minFreeBytes, 64 * 1024 * 1024);
+    assert.equal(c.deliveryFailingAfter, 30);
     assert.ok(Object.isFrozen(c));
   });
 
@@ -40,6 +42,8 @@ describe('loadConfig', () => {
       QMB_TOKEN_TTL: '12h',
       QMB_MAX_BODY_BYTES: '2MiB',
       QMB_JOURNAL_MAX_POINTS: '100',
+      QMB_MIN_FREE_BYTES: '1GiB',
+      QMB_DELIVERY_FAILING_AFTER: '2m',
     });
     assert.equal(c.host, '0.0.0.0');
     assert.equal(c.port, 8080);
@@ -47,6 +51,10 @@ describe('loadConfig', () => {
     assert.equal(c.tokenTtl, 12 * 3600);
     assert.equal(c.maxBodyBytes, 2 * 1024 * 1024);
     assert.equal(c.journalMaxPoints, 100);
+    assert.equal(c.minFreeBytes, 1024 ** 3);
+    assert.equal(c.deliveryFailingAfter, 120);
+    // 0 turns the free-space check off.
+    assert.equal(loadConfig({ QMB_MIN_FREE_BYTES: '0' }).minFreeBytes, 0);
   });
 
   it('names the variable of each bad setting', () => {
@@ -59,6 +67,8 @@ describe('loadConfig', () => {
     refuses({ QMB_MAX_BODY_BYTES: 'big' }, 'QMB_MAX_BODY_BYTES');
     refuses({ QMB_MAX_BODY_BYTES: '10' }, 'QMB_MAX_BODY_BYTES');
     refuses({ QMB_JOURNAL_MAX_POINTS: '0' }, 'QMB_JOURNAL_MAX_POINTS');
+    refuses({ QMB_MIN_FREE_BYTES: 'plenty' }, 'QMB_MIN_FREE_BYTES');
+    refuses({ QMB_DELIVERY_FAILING_AFTER: '0' }, 'QMB_DELIVERY_FAILING_AFTER');
     refuses({ QMB_AUTH_RATE_LIMIT: '-1' }, 'QMB_AUTH_RATE_LIMIT');
     refuses({ QMB_ALLOW_WEAK_SECRET: 'maybe' }, 'QMB_ALLOW_WEAK_SECRET');
     refuses({ QMB_LOG_LEVEL: 'loud' }, 'QMB_LOG_LEVEL');

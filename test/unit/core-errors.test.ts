@@ -29,6 +29,7 @@ function oneOfEach(): errors.BrokerError[] {
     new errors.UnsupportedMediaTypeError('text/plain'),
     new errors.RateLimitedError(5, 'x'),
     new errors.JournalFullError(1, 1, 5),
+    new errors.StorageFullError('x'),
     new errors.DatabaseRejectedError('x'),
     new errors.ShuttingDownError(),
     new errors.RequestRefusedError(403, 'Forbidden'),
@@ -56,6 +57,7 @@ describe('errors', () => {
     }
     assert.notEqual(new errors.ConfigError('x').code, undefined);
     assert.ok(!codes.includes(new errors.ConfigError('x').code));
+    assert.ok(!codes.includes(new errors.StartupError('f', 'x').code));
   });
 
   it('renders the JSON body with data, error_code, code, errors, and the older keys on auth errors', () => {
