@@ -28,6 +28,8 @@ function oneOfEach(): errors.BrokerError[] {
     new errors.RateLimitedError(5, 'x'),
     new errors.JournalFullError(1, 1, 5),
     new errors.DatabaseRejectedError('x'),
+    new errors.FieldTypeConflictError(detail),
+    new errors.TagValuesLimitError(detail),
     new errors.ShuttingDownError(),
     new errors.RequestRefusedError(403, 'Forbidden'),
     new errors.InternalError(),
