@@ -24,36 +24,55 @@ export function typesOf(mask: number): FieldType[] {
 const typeOfBit = (bit: number): FieldType => TYPES.find((t) => BIT[t] === bit) ?? 'integer';
 
 /**
- * Exact shard entries the catalog keeps at most. One entry is a Map slot with a short string key
- * (~100 bytes), so this caps the catalog near 50 MB however many fields × shards arrive; beyond it
- * the oldest entries go, their types folded into the summary so a payload of another type in their
- * shard makes the broker ask the store again (exact for stored data; for the rare entry of a
- * payload still waiting in the journal, a conflict then ends `rejected` after the 2xx as before).
+ * Shard entries the catalog keeps at most. An entry is a slot of a per-field Map with a number key
+ * (tens of bytes), so this caps the catalog at some tens of MB however many fields × shards arrive.
+ * Beyond it the entries of the fields seen first go, their types folded into the fields' summaries,
+ * so a payload of another type in their shards makes the broker ask the store again (exact for
+ * stored data; for the rare entry of a payload still waiting in the journal, a conflict then ends
+ * `rejected` after the 2xx, as it did before this check existed).
  */
-export const MAX_EXACT_ENTRIES = 500_000;
+export const MAX_SHARD_ENTRIES = 500_000;
+
+/** What is known of one field of one measurement. */
+interface FieldEntry {
+  /** Mask of the types the store holds for it in some shard (SHOW FIELD KEYS), or held once. */
+  summary: number;
+  /** Shard → the type bit fixed there (by the store, the journal or an accepted payload), or ABSENT. */
+  shards: Map<number, number>;
+}
+
+interface DbState {
+  shardNs: bigint;
+  /** measurement → field → what is known. */
+  fields: Map<string, Map<string, FieldEntry>>;
+}
 
 /** A shard the store must be asked about before the payload can be judged. */
 export interface FieldLookup {
+  /** Names the shard in {@link FieldTypeCatalog.inspect}'s `skip`. */
   key: string;
   measurement: string;
   field: string;
+  shard: number;
   start: bigint;
   end: bigint;
   types: FieldType[];
+}
+
+/** A type an accepted payload fixes in a shard. */
+export interface FieldAddition {
+  measurement: string;
+  field: string;
+  shard: number;
+  bit: number;
 }
 
 /** The verdict on one payload's fields. */
 export interface FieldInspection {
   conflicts: ErrorDetail[];
   lookups: FieldLookup[];
-  /** Exact entries the payload adds when accepted. */
-  additions: [string, number][];
-}
-
-interface DbState {
-  shardNs: bigint;
-  /** `measurement\0field` → mask of the types the store holds for it in some shard. */
-  summary: Map<string, number>;
+  /** Entries the payload adds when accepted. */
+  additions: FieldAddition[];
 }
 
 /** Where in the payload a point's field or tag is, for the error's JSON Pointer. */
@@ -66,16 +85,16 @@ const iso = (ns: bigint): string => {
 
 export class FieldTypeCatalog {
   readonly #dbs = new Map<string, DbState>();
-  readonly #exact = new Map<string, number>();
   readonly #maxEntries: number;
+  #size = 0;
 
-  constructor(maxEntries = MAX_EXACT_ENTRIES) {
+  constructor(maxEntries = MAX_SHARD_ENTRIES) {
     this.#maxEntries = maxEntries;
   }
 
-  /** Entries held, for tests and the bound. */
+  /** Shard entries held, for tests and the bound. */
   get size(): number {
-    return this.#exact.size;
+    return this.#size;
   }
 
   has(db: string): boolean {
@@ -84,32 +103,41 @@ export class FieldTypeCatalog {
 
   /**
    * Sets a database's shard length (kept, or 7 days for a new one, when undefined) and adds what the
-   * store reports to its summary. True when the shard length changed: the database's entries are gone.
+   * store reports to its summaries. True when the shard length changed: the database's entries are gone.
    */
   seed(db: string, shardNs: bigint | undefined, summary: FieldTypeSummary | undefined): boolean {
     let state = this.#dbs.get(db);
     let changed = false;
-    if (!state) this.#dbs.set(db, (state = { shardNs: shardNs ?? SHARD_NS, summary: new Map() }));
+    if (!state) this.#dbs.set(db, (state = { shardNs: shardNs ?? SHARD_NS, fields: new Map() }));
     else if (shardNs !== undefined && state.shardNs !== shardNs) {
-      // Every key of the database depends on it.
+      // Every shard number of the database depends on it.
       state.shardNs = shardNs;
-      const prefix = `${db}\u0000`;
-      for (const k of [...this.#exact.keys()]) if (k.startsWith(prefix)) this.#exact.delete(k);
+      for (const fields of state.fields.values()) {
+        for (const e of fields.values()) {
+          this.#size -= e.shards.size;
+          e.shards.clear();
+        }
+      }
       changed = true;
     }
     for (const [m, fields] of summary ?? []) {
-      for (const [f, types] of fields) {
-        const k = `${m}\u0000${f}`;
-        state.summary.set(k, (state.summary.get(k) ?? 0) | types.reduce((a, t) => a | BIT[t], 0));
-      }
+      for (const [f, types] of fields) this.#entry(state, m, f).summary |= types.reduce((a, t) => a | BIT[t], 0);
     }
     return changed;
   }
 
-  #shard(state: DbState, time: bigint): bigint {
+  #entry(state: DbState, measurement: string, field: string): FieldEntry {
+    let fields = state.fields.get(measurement);
+    if (!fields) state.fields.set(measurement, (fields = new Map()));
+    let e = fields.get(field);
+    if (!e) fields.set(field, (e = { summary: 0, shards: new Map() }));
+    return e;
+  }
+
+  #shard(state: DbState, time: bigint): number {
     const t = time + GO_ZERO_TO_EPOCH_NS;
-    // Floor division, for times before year 1 (never accepted) as well.
-    return t >= 0n ? t / state.shardNs : -((-t + state.shardNs - 1n) / state.shardNs);
+    // Floor division; accepted times (1677..2262) are all after Go's zero time.
+    return Number(t >= 0n ? t / state.shardNs : -((-t + state.shardNs - 1n) / state.shardNs));
   }
 
   /** The points' fields against what is known; `skip` holds shards the store could not be asked about. */
@@ -117,83 +145,101 @@ export class FieldTypeCatalog {
     const state = this.#dbs.get(db);
     const out: FieldInspection = { conflicts: [], lookups: [], additions: [] };
     if (!state) return out;
-    // Within the payload: `measurement\0field\0shard` → [type bit, first point].
-    const own = new Map<string, [number, number]>();
-    const asked = new Set<string>();
+    const startOf = (shard: number): bigint => BigInt(shard) * state.shardNs - GO_ZERO_TO_EPOCH_NS;
+    const when = (shard: number): string => `for times from ${iso(startOf(shard))} to ${iso(startOf(shard) + state.shardNs)} (one shard)`;
+    const conflict = (detail: ErrorDetail): void => {
+      if (out.conflicts.length < 100) out.conflicts.push(detail);
+    };
+    // First the payload on its own, per measurement and shard (most payloads have one of each):
+    // field → [type bit, first point]; the first point fixes the type, as in one InfluxDB write.
+    type Group = { measurement: string; shard: number; fields: Map<string, [number, number]> };
+    const groups = new Map<string, Group>();
     let lastTime: bigint | undefined;
-    let shard = 0n;
-    const startOf = (): bigint => shard * state.shardNs - GO_ZERO_TO_EPOCH_NS;
-    const when = (): string => `for times from ${iso(startOf())} to ${iso(startOf() + state.shardNs)} (one shard)`;
+    let shard = 0;
+    let lastMeasurement: string | undefined;
+    let group: Group | undefined;
     points.forEach((p, i) => {
       if (p.time !== lastTime) {
+        const s = this.#shard(state, p.time);
+        if (s !== shard) group = undefined;
         lastTime = p.time;
-        shard = this.#shard(state, p.time);
+        shard = s;
+      }
+      if (p.measurement !== lastMeasurement || group === undefined) {
+        lastMeasurement = p.measurement;
+        const g = `${p.measurement}\u0000${shard}`;
+        group = groups.get(g);
+        if (!group) groups.set(g, (group = { measurement: p.measurement, shard, fields: new Map() }));
       }
       for (const [f, v] of p.fields) {
         const bit = BIT[v.kind];
-        const local = `${p.measurement}\u0000${f}\u0000${shard}`;
-        const mine = own.get(local);
-        if (mine) {
-          if (mine[0] !== bit && out.conflicts.length < 100) {
-            out.conflicts.push({
-              path: pathOf(i, 'fields', f),
-              message: `field "${f}" of measurement "${p.measurement}" is stored as ${typeOfBit(mine[0])} by ${pathOf(mine[1], 'fields', f)} of this payload ${when()}; this point sends ${v.kind}`,
-            });
-          }
-          continue;
+        const mine = group.fields.get(f);
+        if (!mine) group.fields.set(f, [bit, i]);
+        else if (mine[0] !== bit) {
+          conflict({
+            path: pathOf(i, 'fields', f),
+            message: `field "${f}" of measurement "${p.measurement}" is stored as ${typeOfBit(mine[0])} by ${pathOf(mine[1], 'fields', f)} of this payload ${when(shard)}; this point sends ${v.kind}`,
+          });
         }
-        own.set(local, [bit, i]);
-        const key = `${db}\u0000${local}`;
-        const exact = this.#exact.get(key);
-        if (exact !== undefined) {
-          if (exact !== ABSENT && exact !== bit) {
-            if (out.conflicts.length < 100) {
-              out.conflicts.push({
-                path: pathOf(i, 'fields', f),
-                message: `field "${f}" of measurement "${p.measurement}" is stored as ${typeOfBit(exact)} in database "${db}" ${when()}; this payload sends ${v.kind}`,
-              });
-            }
-            continue;
-          }
-          if (exact === bit) continue;
-        } else {
-          const mask = state.summary.get(`${p.measurement}\u0000${f}`) ?? 0;
-          // The store has the field with another type somewhere: ask about this shard.
-          if ((mask & ~bit) !== 0 && !skip.has(key)) {
-            if (!asked.has(key)) {
-              asked.add(key);
-              const start = startOf();
-              out.lookups.push({ key, measurement: p.measurement, field: f, start, end: start + state.shardNs, types: typesOf(mask) });
-            }
-            continue;
-          }
-        }
-        out.additions.push([key, bit]);
       }
     });
+    // Then each field of each shard once against the store, the journal and accepted payloads.
+    for (const g of groups.values()) {
+      const known = state.fields.get(g.measurement);
+      for (const [f, [bit, i]] of g.fields) {
+        const e = known?.get(f);
+        const exact = e?.shards.get(g.shard);
+        if (exact === bit) continue;
+        if (exact !== undefined && exact !== ABSENT) {
+          conflict({
+            path: pathOf(i, 'fields', f),
+            message: `field "${f}" of measurement "${g.measurement}" is stored as ${typeOfBit(exact)} in database "${db}" ${when(g.shard)}; this payload sends ${typeOfBit(bit)}`,
+          });
+          continue;
+        }
+        // The store has the field with another type somewhere: ask about this shard.
+        if (exact === undefined && e !== undefined && (e.summary & ~bit) !== 0) {
+          const key = `${g.measurement}\u0000${f}\u0000${g.shard}`;
+          if (!skip.has(key)) {
+            const start = startOf(g.shard);
+            out.lookups.push({ key, measurement: g.measurement, field: f, shard: g.shard, start, end: start + state.shardNs, types: typesOf(e.summary) });
+            continue;
+          }
+        }
+        out.additions.push({ measurement: g.measurement, field: f, shard: g.shard, bit });
+      }
+    }
     return out;
   }
 
   /** Records what the store said about one shard (undefined: no such field there). */
-  learn(key: string, type: FieldType | undefined): void {
-    this.#set(key, type === undefined ? ABSENT : BIT[type]);
+  learn(db: string, lookup: FieldLookup, type: FieldType | undefined): void {
+    const state = this.#dbs.get(db);
+    if (state) this.#set(this.#entry(state, lookup.measurement, lookup.field), lookup.shard, type === undefined ? ABSENT : BIT[type]);
   }
 
   /** Records an accepted payload's entries; returns those it created, for {@link forget}. */
-  record(additions: [string, number][]): string[] {
-    const created: string[] = [];
-    for (const [key, bit] of additions) {
-      const known = this.#exact.get(key);
-      if (known === bit) continue;
-      this.#set(key, bit);
-      created.push(key);
+  record(db: string, additions: FieldAddition[]): FieldAddition[] {
+    const state = this.#dbs.get(db);
+    if (!state) return [];
+    const created: FieldAddition[] = [];
+    for (const a of additions) {
+      const e = this.#entry(state, a.measurement, a.field);
+      if (e.shards.get(a.shard) === a.bit) continue;
+      this.#set(e, a.shard, a.bit);
+      created.push(a);
     }
+    this.#bound();
     return created;
   }
 
   /** Drops entries (an accepted payload that was not journaled after all). */
-  forget(keys: string[]): void {
-    for (const k of keys) this.#exact.delete(k);
+  forget(db: string, created: FieldAddition[]): void {
+    const fields = this.#dbs.get(db)?.fields;
+    for (const a of created) {
+      const shards = fields?.get(a.measurement)?.get(a.field)?.shards;
+      if (shards?.get(a.shard) === a.bit && shards.delete(a.shard)) this.#size--;
+    }
   }
 
   /**
@@ -204,41 +250,38 @@ export class FieldTypeCatalog {
   correct(db: string, points: Point[], stored?: { measurement: string; field: string; type: FieldType }): void {
     const state = this.#dbs.get(db);
     if (!state) return;
-    if (stored) {
-      const k = `${stored.measurement}\u0000${stored.field}`;
-      state.summary.set(k, (state.summary.get(k) ?? 0) | BIT[stored.type]);
-    }
+    if (stored) this.#entry(state, stored.measurement, stored.field).summary |= BIT[stored.type];
     for (const p of points) {
       const shard = this.#shard(state, p.time);
       for (const [f, v] of p.fields) {
-        const key = `${db}\u0000${p.measurement}\u0000${f}\u0000${shard}`;
-        const known = this.#exact.get(key);
-        if (known === undefined) continue;
-        this.#exact.delete(key);
-        this.#fold(key, known | BIT[v.kind]);
+        const e = state.fields.get(p.measurement)?.get(f);
+        const known = e?.shards.get(shard);
+        if (e === undefined || known === undefined) continue;
+        e.shards.delete(shard);
+        this.#size--;
+        e.summary |= known | BIT[v.kind];
       }
     }
   }
 
-  #set(key: string, bit: number): void {
-    // Re-inserting keeps the newest entries at the end of the Map's order.
-    this.#exact.delete(key);
-    this.#exact.set(key, bit);
-    while (this.#exact.size > this.#maxEntries) {
-      const [oldKey, oldBit] = this.#exact.entries().next().value as [string, number];
-      this.#exact.delete(oldKey);
-      this.#fold(oldKey, oldBit);
-    }
+  #set(e: FieldEntry, shard: number, bit: number): void {
+    if (!e.shards.has(shard)) this.#size++;
+    e.shards.set(shard, bit);
   }
 
-  /** Adds an exact entry's types to its field's summary mask. */
-  #fold(key: string, bits: number): void {
-    if (bits === ABSENT) return;
-    const first = key.indexOf('\u0000');
-    const last = key.lastIndexOf('\u0000');
-    const state = this.#dbs.get(key.slice(0, first));
-    if (!state) return;
-    const field = key.slice(first + 1, last);
-    state.summary.set(field, (state.summary.get(field) ?? 0) | bits);
+  /** Keeps the entries under the cap: the fields seen first give theirs up, folded into their summaries. */
+  #bound(): void {
+    if (this.#size <= this.#maxEntries) return;
+    const target = Math.floor(this.#maxEntries * 0.9);
+    for (const state of this.#dbs.values()) {
+      for (const fields of state.fields.values()) {
+        for (const e of fields.values()) {
+          for (const bit of e.shards.values()) e.summary |= bit;
+          this.#size -= e.shards.size;
+          e.shards.clear();
+          if (this.#size <= target) return;
+        }
+      }
+    }
   }
 }

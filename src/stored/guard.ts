@@ -6,7 +6,7 @@ import type { FieldType, Point } from '../ingest/points.js';
 import type { PendingEntry } from '../journal/submission.js';
 import type { WorkerLogger } from '../journal/worker.js';
 import type { StoreFacts } from './facts.js';
-import { FieldTypeCatalog, type PathOf } from './field-types.js';
+import { type FieldAddition, FieldTypeCatalog, type FieldLookup, type PathOf } from './field-types.js';
 import { TagValueCounts, type TagAddition, type TagRecount } from './tag-values.js';
 
 /** After the store failed to answer, how long to go without asking it (ms). */
@@ -95,9 +95,8 @@ export class StoreGuard {
   }
 
   async #judge(db: string, points: Point[], pathOf: PathOf, record: boolean): Promise<Admission> {
-    const now = this.#clock.now();
     const seeded = this.#seeded.get(db);
-    if (!this.#locks.has(db) && this.#seeded.has(db) && (seeded === undefined || now < seeded)) {
+    if (!this.#locks.has(db) && this.#seeded.has(db) && (seeded === undefined || this.#clock.now() < seeded)) {
       const fast = this.#round(db, points, pathOf, { skip: new Set(), confirmed: new Map(), final: false }, record);
       if (!('fieldLookups' in fast)) return fast;
     }
@@ -121,8 +120,8 @@ export class StoreGuard {
     pathOf: PathOf,
     round: Round,
     record: boolean,
-  ): Admission | { fieldLookups: ReturnType<FieldTypeCatalog['inspect']>['lookups']; tagRecounts: TagRecount[] } {
-    const tags = this.#limit > 0 ? this.tags.inspect(db, points, pathOf, this.#limit, this.#clock.now(), round.confirmed, round.final) : undefined;
+  ): Admission | { fieldLookups: FieldLookup[]; tagRecounts: TagRecount[] } {
+    const tags = this.#limit > 0 ? this.tags.inspect(db, points, pathOf, this.#limit, () => this.#clock.now(), round.confirmed, round.final) : undefined;
     // As InfluxDB, which creates the series before it checks the fields: the tag limit first.
     if (tags && tags.refusals.length > 0) throw new TagValuesLimitError(tags.refusals);
     const fields = this.fields.inspect(db, points, pathOf, round.skip);
@@ -134,8 +133,8 @@ export class StoreGuard {
     return this.#record(db, points, fields.additions, tags?.additions ?? []);
   }
 
-  #record(db: string, points: Point[], fieldAdditions: [string, number][], tagAdditions: TagAddition[]): Admission {
-    const created = this.fields.record(fieldAdditions);
+  #record(db: string, points: Point[], fieldAdditions: FieldAddition[], tagAdditions: TagAddition[]): Admission {
+    const created = this.fields.record(db, fieldAdditions);
     const undos = this.tags.record(tagAdditions);
     const flight: InFlight = { db, points };
     this.#inFlight.add(flight);
@@ -145,7 +144,7 @@ export class StoreGuard {
       },
       cancel: () => {
         if (!this.#inFlight.delete(flight)) return;
-        this.fields.forget(created);
+        this.fields.forget(db, created);
         this.tags.undo(undos);
       },
     };
@@ -206,15 +205,15 @@ export class StoreGuard {
   #replayJournal(db: string): void {
     const none: PathOf = () => '';
     for (const lines of this.#journal.pendingLines(db)) {
-      this.fields.record(this.fields.inspect(db, parseLines(lines), none).additions);
+      this.fields.record(db, this.fields.inspect(db, parseLines(lines), none).additions);
     }
   }
 
-  async #lookUpFields(db: string, lookups: ReturnType<FieldTypeCatalog['inspect']>['lookups'], round: Round): Promise<void> {
+  async #lookUpFields(db: string, lookups: FieldLookup[], round: Round): Promise<void> {
     for (const l of lookups) {
       try {
         const type = await this.#ask('field type in a shard', () => this.#facts.fieldTypeIn(db, l.measurement, l.field, l.start, l.end, l.types));
-        this.fields.learn(l.key, type);
+        this.fields.learn(db, l, type);
       } catch {
         round.skip.add(l.key);
       }
@@ -262,13 +261,13 @@ export class StoreGuard {
         for (const v of waiting) if (!found.has(v)) extra++;
         for (const v of r.values) if (found.has(v)) confirmed.add(v);
         const known = readAll ? new Set([...found, ...waiting]) : new Set([...waiting, ...confirmed]);
-        this.tags.set(r.key, stored + extra, known, { complete: readAll, lowerOnly: false });
+        this.tags.set(db, r.measurement, r.tag, stored + extra, known, { complete: readAll, lowerOnly: false });
       } catch {
         // Without the store, what the broker holds is a lower bound: enough to refuse a payload
         // that is over the limit with the journal alone, not to accept one for sure.
-        const old = this.tags.get(r.key);
+        const old = this.tags.get(db, r.measurement, r.tag);
         if (old?.lowerOnly) old.retryAt = now + STORE_PAUSE_MS;
-        else this.tags.set(r.key, waiting.size, waiting, { complete: false, lowerOnly: true, retryAt: now + STORE_PAUSE_MS });
+        else this.tags.set(db, r.measurement, r.tag, waiting.size, waiting, { complete: false, lowerOnly: true, retryAt: now + STORE_PAUSE_MS });
       }
       round.confirmed.set(r.key, confirmed);
     }
@@ -291,7 +290,7 @@ export class StoreGuard {
     }
     if (limit) {
       try {
-        this.tags.markStale(TagValueCounts.key(db, JSON.parse(limit[1] as string) as string, JSON.parse(limit[2] as string) as string));
+        this.tags.markStale(db, JSON.parse(limit[1] as string) as string, JSON.parse(limit[2] as string) as string);
       } catch {
         // A name InfluxDB quoted in a way JSON does not read: the count is corrected at its next recount.
       }

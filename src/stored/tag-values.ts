@@ -37,6 +37,7 @@ export interface TagState {
 
 /** A tag key whose values must be counted in the store and the journal before judging. */
 export interface TagRecount {
+  /** Names the key in `confirmed`. */
   key: string;
   measurement: string;
   tag: string;
@@ -62,11 +63,12 @@ export interface TagUndo {
 }
 
 export class TagValueCounts {
-  readonly #states = new Map<string, TagState>();
+  /** database → measurement → tag key → state. */
+  readonly #states = new Map<string, Map<string, Map<string, TagState>>>();
   #seenTotal = 0;
 
-  static key(db: string, measurement: string, tag: string): string {
-    return `${db}\u0000${measurement}\u0000${tag}`;
+  static key(measurement: string, tag: string): string {
+    return `${measurement}\u0000${tag}`;
   }
 
   /** Values remembered in all, for tests and the bound. */
@@ -78,23 +80,40 @@ export class TagValueCounts {
    * The points' tag values against the limit. `confirmed` holds, per key, payload values just found
    * in the store or the journal; with `final`, what is known is judged without asking again.
    */
-  inspect(db: string, points: Point[], pathOf: PathOf, limit: number, now: number, confirmed: ReadonlyMap<string, ReadonlySet<string>>, final: boolean): TagInspection {
+  inspect(
+    db: string,
+    points: Point[],
+    pathOf: PathOf,
+    limit: number,
+    now: () => number,
+    confirmed: ReadonlyMap<string, ReadonlySet<string>>,
+    final: boolean,
+  ): TagInspection {
     const out: TagInspection = { refusals: [], recounts: [], additions: [] };
-    // `measurement\0tag` → value → first point carrying it.
-    const groups = new Map<string, { measurement: string; tag: string; values: Map<string, number> }>();
+    const byMeasurement = this.#states.get(db);
+    // Values already known add nothing, whatever else is known: most payloads stop here.
+    // Others: `measurement\0tag` → value → first point carrying it.
+    let open: Map<string, { measurement: string; tag: string; values: Map<string, number> }> | undefined;
+    let lastMeasurement: string | undefined;
+    let known: Map<string, TagState> | undefined;
     points.forEach((p, i) => {
+      if (p.measurement !== lastMeasurement) {
+        lastMeasurement = p.measurement;
+        known = byMeasurement?.get(p.measurement);
+      }
       for (const [k, v] of p.tags) {
-        const g = `${p.measurement}\u0000${k}`;
-        let group = groups.get(g);
-        if (!group) groups.set(g, (group = { measurement: p.measurement, tag: k, values: new Map() }));
+        if (known?.get(k)?.seen.has(v)) continue;
+        const g = TagValueCounts.key(p.measurement, k);
+        open ??= new Map();
+        let group = open.get(g);
+        if (!group) open.set(g, (group = { measurement: p.measurement, tag: k, values: new Map() }));
         if (!group.values.has(v)) group.values.set(v, i);
       }
     });
-    for (const { measurement, tag, values } of groups.values()) {
-      const key = TagValueCounts.key(db, measurement, tag);
-      const state = this.#states.get(key);
+    for (const [key, { measurement, tag, values }] of open ?? []) {
+      const state = byMeasurement?.get(measurement)?.get(tag);
       const conf = confirmed.get(key);
-      if (!final && (!state || state.stale || (state.lowerOnly && now >= state.retryAt))) {
+      if (!final && (!state || state.stale || (state.lowerOnly && now() >= state.retryAt))) {
         out.recounts.push({ key, measurement, tag, values: [...values.keys()] });
         continue;
       }
@@ -102,7 +121,7 @@ export class TagValueCounts {
       const unknown: string[] = [];
       let first = Number.MAX_SAFE_INTEGER;
       for (const [v, i] of values) {
-        if (state.seen.has(v) || conf?.has(v)) continue;
+        if (conf?.has(v)) continue;
         unknown.push(v);
         if (i < first) first = i;
       }
@@ -158,27 +177,42 @@ export class TagValueCounts {
     return true;
   }
 
-  get(key: string): TagState | undefined {
-    return this.#states.get(key);
+  get(db: string, measurement: string, tag: string): TagState | undefined {
+    return this.#states.get(db)?.get(measurement)?.get(tag);
   }
 
   /**
    * Sets what a recount found: `count` values stored or pending, `known` of them by name
    * (`complete` when that is all of them), or with `lowerOnly` only those the broker holds.
    */
-  set(key: string, count: number, known: Iterable<string>, options: { complete: boolean; lowerOnly: boolean; retryAt?: number }): TagState {
-    const old = this.#states.get(key);
-    if (old) this.#seenTotal -= old.seen.size;
+  set(
+    db: string,
+    measurement: string,
+    tag: string,
+    count: number,
+    known: Iterable<string>,
+    options: { complete: boolean; lowerOnly: boolean; retryAt?: number },
+  ): TagState {
+    let byMeasurement = this.#states.get(db);
+    if (!byMeasurement) this.#states.set(db, (byMeasurement = new Map()));
+    let byTag = byMeasurement.get(measurement);
+    if (!byTag) byMeasurement.set(measurement, (byTag = new Map()));
+    const old = byTag.get(tag);
+    if (old) {
+      this.#seenTotal -= old.seen.size;
+      // A payload recorded against the old state and then cancelled must not touch the new one.
+      old.seen = new Set();
+    }
     const state: TagState = { count, seen: new Set(), complete: options.complete, lowerOnly: options.lowerOnly, retryAt: options.retryAt ?? 0, stale: false };
     for (const v of known) if (!this.#remember(state, v)) break;
     if (state.seen.size !== count) state.complete = false;
-    this.#states.set(key, state);
+    byTag.set(tag, state);
     return state;
   }
 
   /** The store refused a value of this tag: count again before the next payload. */
-  markStale(key: string): void {
-    const state = this.#states.get(key);
+  markStale(db: string, measurement: string, tag: string): void {
+    const state = this.get(db, measurement, tag);
     if (state) state.stale = true;
   }
 }
