@@ -25,8 +25,9 @@ const typeOfBit = (bit: number): FieldType => TYPES.find((t) => BIT[t] === bit) 
 
 /**
  * Shard entries the catalog keeps at most. An entry is a slot of a per-field Map with a number key
- * (tens of bytes), so this caps the catalog at some tens of MB however many fields × shards arrive.
- * Beyond it the entries of the fields seen first go, their types folded into the fields' summaries,
+ * (about 30 bytes, measured), so this caps them near 15 MB however many fields × shards arrive; the
+ * per-field summaries are as many as the fields the store lists itself.
+ * Beyond it the oldest entries of the fields seen first go, their types folded into the summaries,
  * so a payload of another type in their shards makes the broker ask the store again (exact for
  * stored data; for the rare entry of a payload still waiting in the journal, a conflict then ends
  * `rejected` after the 2xx, as it did before this check existed).
@@ -146,7 +147,7 @@ export class FieldTypeCatalog {
     const out: FieldInspection = { conflicts: [], lookups: [], additions: [] };
     if (!state) return out;
     const startOf = (shard: number): bigint => BigInt(shard) * state.shardNs - GO_ZERO_TO_EPOCH_NS;
-    const when = (shard: number): string => `for times from ${iso(startOf(shard))} to ${iso(startOf(shard) + state.shardNs)} (one shard)`;
+    const when = (shard: number): string => `in the shard from ${iso(startOf(shard))} to ${iso(startOf(shard) + state.shardNs)}`;
     const conflict = (detail: ErrorDetail): void => {
       if (out.conflicts.length < 100) out.conflicts.push(detail);
     };
@@ -269,17 +270,19 @@ export class FieldTypeCatalog {
     e.shards.set(shard, bit);
   }
 
-  /** Keeps the entries under the cap: the fields seen first give theirs up, folded into their summaries. */
+  /** Keeps the entries under the cap: the oldest of the fields seen first go, folded into their summaries. */
   #bound(): void {
     if (this.#size <= this.#maxEntries) return;
     const target = Math.floor(this.#maxEntries * 0.9);
     for (const state of this.#dbs.values()) {
       for (const fields of state.fields.values()) {
         for (const e of fields.values()) {
-          for (const bit of e.shards.values()) e.summary |= bit;
-          this.#size -= e.shards.size;
-          e.shards.clear();
-          if (this.#size <= target) return;
+          // Oldest entries first: a Map iterates in insertion order.
+          for (const [shard, bit] of e.shards) {
+            e.summary |= bit;
+            e.shards.delete(shard);
+            if (--this.#size <= target) return;
+          }
         }
       }
     }
