@@ -74,6 +74,8 @@ export interface FieldInspection {
   lookups: FieldLookup[];
   /** Entries the payload adds when accepted. */
   additions: FieldAddition[];
+  /** Shards whose known type made a conflict: the store may have lost that data since (a DROP). */
+  suspects: FieldLookup[];
 }
 
 /** Where in the payload a point's field or tag is, for the error's JSON Pointer. */
@@ -144,7 +146,7 @@ export class FieldTypeCatalog {
   /** The points' fields against what is known; `skip` holds shards the store could not be asked about. */
   inspect(db: string, points: Point[], pathOf: PathOf, skip: ReadonlySet<string> = new Set()): FieldInspection {
     const state = this.#dbs.get(db);
-    const out: FieldInspection = { conflicts: [], lookups: [], additions: [] };
+    const out: FieldInspection = { conflicts: [], lookups: [], additions: [], suspects: [] };
     if (!state) return out;
     const startOf = (shard: number): bigint => BigInt(shard) * state.shardNs - GO_ZERO_TO_EPOCH_NS;
     const when = (shard: number): string => `in the shard from ${iso(startOf(shard))} to ${iso(startOf(shard) + state.shardNs)}`;
@@ -196,6 +198,9 @@ export class FieldTypeCatalog {
             path: pathOf(i, 'fields', f),
             message: `field "${f}" of measurement "${g.measurement}" is stored as ${typeOfBit(exact)} in database "${db}" ${when(g.shard)}; this payload sends ${typeOfBit(bit)}`,
           });
+          const start = startOf(g.shard);
+          const key = `${g.measurement}\u0000${f}\u0000${g.shard}`;
+          out.suspects.push({ key, measurement: g.measurement, field: f, shard: g.shard, start, end: start + state.shardNs, types: [typeOfBit(exact)] });
           continue;
         }
         // The store has the field with another type somewhere: ask about this shard.
@@ -211,6 +216,12 @@ export class FieldTypeCatalog {
       }
     }
     return out;
+  }
+
+  /** The shard number of a time in a database (for the journal's points). */
+  shardOf(db: string, time: bigint): number | undefined {
+    const state = this.#dbs.get(db);
+    return state ? this.#shard(state, time) : undefined;
   }
 
   /** Records what the store said about one shard (undefined: no such field there). */

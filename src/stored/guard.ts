@@ -15,6 +15,10 @@ const STORE_PAUSE_MS = 10_000;
 const READ_ALL_VALUES = 10_000;
 /** Rounds of asking the store for one payload before judging with what is known. */
 const ROUNDS = 3;
+/** A shard type checked with the store before a refusal is trusted this long (ms). */
+const VERIFIED_MS = 10_000;
+/** Shard checks remembered at most (each a short string). */
+const MAX_VERIFIED = 10_000;
 
 export interface StoreGuardOptions {
   facts: StoreFacts;
@@ -74,6 +78,8 @@ export class StoreGuard {
   readonly #seeded = new Map<string, number | undefined>();
   readonly #locks = new Map<string, Promise<void>>();
   readonly #inFlight = new Set<InFlight>();
+  /** `db\0measurement\0field\0shard` → when the store last confirmed the type a refusal rests on. */
+  readonly #verified = new Map<string, number>();
   #pausedUntil = 0;
 
   constructor(options: StoreGuardOptions) {
@@ -107,6 +113,7 @@ export class StoreGuard {
         round.final = i >= ROUNDS;
         const r = this.#round(db, points, pathOf, round, record);
         if (!('fieldLookups' in r)) return r;
+        await this.#verifyFields(db, r.suspects);
         await this.#lookUpFields(db, r.fieldLookups, round);
         await this.#recountTags(db, r.tagRecounts, round);
       }
@@ -120,15 +127,22 @@ export class StoreGuard {
     pathOf: PathOf,
     round: Round,
     record: boolean,
-  ): Admission | { fieldLookups: FieldLookup[]; tagRecounts: TagRecount[] } {
+  ): Admission | { fieldLookups: FieldLookup[]; tagRecounts: TagRecount[]; suspects: FieldLookup[] } {
     const tags = this.#limit > 0 ? this.tags.inspect(db, points, pathOf, this.#limit, () => this.#clock.now(), round.confirmed, round.final) : undefined;
     // As InfluxDB, which creates the series before it checks the fields: the tag limit first.
     if (tags && tags.refusals.length > 0) throw new TagValuesLimitError(tags.refusals);
     const fields = this.fields.inspect(db, points, pathOf, round.skip);
-    if (fields.conflicts.length > 0) throw new FieldTypeConflictError(fields.conflicts);
+    if (fields.conflicts.length > 0) {
+      // A conflict within the payload is certain; one with a known type is checked with the store
+      // first (at most every 10 s per shard), which may have lost that data since (DROP, DELETE).
+      const now = this.#clock.now();
+      const suspects = fields.suspects.filter((s) => !(now - (this.#verified.get(`${db}\u0000${s.key}`) ?? -Infinity) < VERIFIED_MS));
+      if (round.final || suspects.length === 0 || fields.conflicts.length > fields.suspects.length) throw new FieldTypeConflictError(fields.conflicts);
+      return { fieldLookups: [], tagRecounts: [], suspects };
+    }
     const fieldLookups = round.final ? [] : fields.lookups;
     const tagRecounts = tags?.recounts ?? [];
-    if (fieldLookups.length > 0 || tagRecounts.length > 0) return { fieldLookups, tagRecounts };
+    if (fieldLookups.length > 0 || tagRecounts.length > 0) return { fieldLookups, tagRecounts, suspects: [] };
     if (!record) return NO_ADMISSION;
     return this.#record(db, points, fields.additions, tags?.additions ?? []);
   }
@@ -209,6 +223,39 @@ export class StoreGuard {
     }
   }
 
+  /**
+   * Checks the types that made conflicts: the store's type in the shard, else the first one the
+   * journal's undelivered payloads (and those being journaled) give it there, else none.
+   */
+  async #verifyFields(db: string, suspects: FieldLookup[]): Promise<void> {
+    if (suspects.length === 0) return;
+    const wanted = new Map(suspects.map((s) => [s.key, s]));
+    const measurements = new Set(suspects.map((s) => s.measurement));
+    const waiting = new Map<string, FieldType>();
+    const take = (points: Point[]): void => {
+      for (const p of points) {
+        if (!measurements.has(p.measurement)) continue;
+        const shard = this.fields.shardOf(db, p.time);
+        for (const [f, v] of p.fields) {
+          const key = `${p.measurement}\u0000${f}\u0000${shard}`;
+          if (wanted.has(key) && !waiting.has(key)) waiting.set(key, v.kind);
+        }
+      }
+    };
+    for (const lines of this.#journal.pendingLines(db)) take(parseLines(lines));
+    for (const f of this.#inFlight) if (f.db === db) take(f.points);
+    if (this.#verified.size > MAX_VERIFIED) this.#verified.clear();
+    for (const s of suspects) {
+      try {
+        const stored = await this.#ask('field type in a shard', () => this.#facts.fieldTypeIn(db, s.measurement, s.field, s.start, s.end, s.types));
+        this.fields.learn(db, s, stored ?? waiting.get(s.key));
+      } catch {
+        // Not askable now: the known type stands.
+      }
+      this.#verified.set(`${db}\u0000${s.key}`, this.#clock.now());
+    }
+  }
+
   async #lookUpFields(db: string, lookups: FieldLookup[], round: Round): Promise<void> {
     for (const l of lookups) {
       try {
@@ -261,7 +308,7 @@ export class StoreGuard {
         for (const v of waiting) if (!found.has(v)) extra++;
         for (const v of r.values) if (found.has(v)) confirmed.add(v);
         const known = readAll ? new Set([...found, ...waiting]) : new Set([...waiting, ...confirmed]);
-        this.tags.set(db, r.measurement, r.tag, stored + extra, known, { complete: readAll, lowerOnly: false });
+        this.tags.set(db, r.measurement, r.tag, stored + extra, known, { complete: readAll, lowerOnly: false, countedAt: this.#clock.now() });
       } catch {
         // Without the store, what the broker holds is a lower bound: enough to refuse a payload
         // that is over the limit with the journal alone, not to accept one for sure.

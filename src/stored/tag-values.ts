@@ -19,6 +19,11 @@ import type { PathOf } from './field-types.js';
 export const MAX_SEEN_PER_KEY = 10_000;
 /** Values remembered over all tag keys. */
 export const MAX_SEEN_TOTAL = 200_000;
+/**
+ * How long a count stays good enough to refuse a payload on (ms); older, the store is asked again
+ * first, since series may have been dropped from it meanwhile.
+ */
+export const RECOUNT_AFTER_MS = 10_000;
 
 /** What is known of one tag key's values. */
 export interface TagState {
@@ -33,6 +38,8 @@ export interface TagState {
   retryAt: number;
   /** The store refused a value of this tag: recount before judging again. */
   stale: boolean;
+  /** When the store was last asked (ms). */
+  countedAt: number;
 }
 
 /** A tag key whose values must be counted in the store and the journal before judging. */
@@ -130,8 +137,9 @@ export class TagValueCounts {
         if (unknown.length > 0) out.additions.push({ state, values: unknown });
         continue;
       }
-      // Over by the upper bound: exact only when every value is known or was just counted.
-      if (!final && !state.complete && !state.lowerOnly && conf === undefined) {
+      // Over by the upper bound: exact when every value is known (and lately counted) or was just counted.
+      const exact = state.lowerOnly || conf !== undefined || (state.complete && now() - state.countedAt < RECOUNT_AFTER_MS);
+      if (!final && !exact) {
         out.recounts.push({ key, measurement, tag, values: [...values.keys()] });
         continue;
       }
@@ -191,7 +199,7 @@ export class TagValueCounts {
     tag: string,
     count: number,
     known: Iterable<string>,
-    options: { complete: boolean; lowerOnly: boolean; retryAt?: number },
+    options: { complete: boolean; lowerOnly: boolean; retryAt?: number; countedAt?: number },
   ): TagState {
     let byMeasurement = this.#states.get(db);
     if (!byMeasurement) this.#states.set(db, (byMeasurement = new Map()));
@@ -203,7 +211,15 @@ export class TagValueCounts {
       // A payload recorded against the old state and then cancelled must not touch the new one.
       old.seen = new Set();
     }
-    const state: TagState = { count, seen: new Set(), complete: options.complete, lowerOnly: options.lowerOnly, retryAt: options.retryAt ?? 0, stale: false };
+    const state: TagState = {
+      count,
+      seen: new Set(),
+      complete: options.complete,
+      lowerOnly: options.lowerOnly,
+      retryAt: options.retryAt ?? 0,
+      stale: false,
+      countedAt: options.countedAt ?? 0,
+    };
     for (const v of known) if (!this.#remember(state, v)) break;
     if (state.seen.size !== count) state.complete = false;
     byTag.set(tag, state);

@@ -196,6 +196,18 @@ for (const store of ['influxdb', 'embedded'] as const) {
         }
       });
 
+      it('once the conflicting data is dropped from InfluxDB, the other type is taken (the broker checks before it refuses)', async () => {
+        const first = await post(sizes('ft-drop', [{ value: 8, time: `${WEEK_A}T10:00:00Z` }]));
+        assert.equal(first.status, 201, first.body);
+        const float = (n: number): unknown => sizes('ft-drop', [{ value: num('8.5'), time: `${WEEK_A}T10:00:0${n}Z` }]);
+        assertConflict(await post(float(1)), 'BL31_T', 'integer', 'float', '/data/0/fields/BL31_T');
+        await influx!.query(DB, 'DROP MEASUREMENT "ft-drop"');
+        // A refusal the store confirmed stands for a few seconds; then the store is asked again.
+        let last: Reply | undefined;
+        await waitFor(async () => (last = await post(float(2))).status !== 409, 30_000, 'the float to be taken after the DROP');
+        assert.equal(last!.status, 201, last!.body);
+      });
+
       it('types written to InfluxDB by another client: known after a restart, learnt from a refused delivery, absent in other weeks', async () => {
         const write = async (lines: string): Promise<void> => {
           const res = await fetch(`${influx!.url}/write?db=${DB}&precision=s`, { method: 'POST', body: lines });
