@@ -190,7 +190,7 @@ export class EmbeddedSink implements Sink {
     const conflicts: string[] = [];
     const overLimit: string[] = [];
     const newTypes: [string, FieldType][] = [];
-    // Tag counts before this write, per `measurement\0key` (see #overTagLimit).
+    // Tag counts before this write, per measurement and tag key (see #overTagLimit).
     const atStart = new Map<string, Map<string, number>>();
     try {
       this.#db.transaction(() => {

@@ -1,4 +1,5 @@
 // The StoreGuard for the configured sink: InfluxDB's facts over /query, or the embedded store's own tables.
+import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { DeliveryObserver, WorkerLogger } from '../journal/worker.js';
 import { EmbeddedSink } from '../sinks/embedded.js';
@@ -32,7 +33,7 @@ export function createStoreGuard(
   sink: Sink,
   config: Config,
   journal: StoreGuardOptions['journal'],
-  options: Pick<StoreGuardOptions, 'clock' | 'logger'> & { logger?: WorkerLogger | undefined } = {},
+  options: { clock?: Clock; logger?: WorkerLogger | undefined } = {},
 ): StoreGuard {
   return new StoreGuard({
     facts: factsOf(sink, config),

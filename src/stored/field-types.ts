@@ -86,6 +86,7 @@ const iso = (ns: bigint): string => {
   return ms >= -8.64e15 && ms <= 8.64e15 ? new Date(ms).toISOString() : `${ns} ns`;
 };
 
+/** The known field types of every database, per measurement, field and shard; bounded (MAX_SHARD_ENTRIES). */
 export class FieldTypeCatalog {
   readonly #dbs = new Map<string, DbState>();
   readonly #maxEntries: number;

@@ -72,7 +72,9 @@ export class StoreGuard {
   readonly #limit: number;
   readonly #clock: Clock;
   readonly #log: WorkerLogger | undefined;
+  /** The known field types (exposed for tests and measurements of its size). */
   readonly fields = new FieldTypeCatalog();
+  /** The known tag values. */
   readonly tags = new TagValueCounts();
   /** Databases seeded from the store; a value is when to ask it again (its answer was missing). */
   readonly #seeded = new Map<string, number | undefined>();

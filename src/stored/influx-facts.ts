@@ -28,6 +28,7 @@ export function parseGoDuration(text: string): bigint | undefined {
   return ns > 0 ? BigInt(Math.round(ns)) : undefined;
 }
 
+/** Asks InfluxDB 1.x (or a server of its /query API) with the sink's URL and credentials. */
 export class InfluxFacts implements StoreFacts {
   readonly #url: string;
   readonly #headers: Record<string, string>;
@@ -72,6 +73,10 @@ export class InfluxFacts implements StoreFacts {
     return r;
   }
 
+  /**
+   * The default retention policy's shard group duration. Shard groups made before an ALTER of it
+   * keep their old bounds; the broker assumes the current one for all.
+   */
   async shardDuration(db: string): Promise<bigint> {
     const [r] = await this.#query(undefined, [`SHOW RETENTION POLICIES ON ${ident(db)}`]);
     const s = InfluxFacts.#fail(r ?? {}).series?.[0];

@@ -69,11 +69,13 @@ export interface TagUndo {
   remembered: string[];
 }
 
+/** What is known of every tag key's values, per database and measurement; bounded (MAX_SEEN_TOTAL). */
 export class TagValueCounts {
   /** database → measurement → tag key → state. */
   readonly #states = new Map<string, Map<string, Map<string, TagState>>>();
   #seenTotal = 0;
 
+  /** Names a tag key of a measurement (in `confirmed`). */
   static key(measurement: string, tag: string): string {
     return `${measurement}\u0000${tag}`;
   }

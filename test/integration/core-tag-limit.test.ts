@@ -125,6 +125,17 @@ describe('tag values limit', { timeout: 240_000 }, () => {
         const known = await post(commits(m, ['c1']));
         assert.equal(known.status, 201, known.body);
       });
+
+      if (store === 'influxdb') {
+        it('once the series are dropped from InfluxDB, new values are taken again (counts are refreshed before refusing)', async () => {
+          const m = `tl-fill-${store}`;
+          assertLimit(await post(commits(m, ['after-drop'])), m, LIMIT + 1);
+          await influx.query('TFA_ImageSize', `DROP MEASUREMENT "${m}"`);
+          let last: Reply | undefined;
+          await waitFor(async () => (last = await post(commits(m, ['after-drop']))).status !== 400, 30_000, 'a new value to be taken after the DROP');
+          assert.equal(last!.status, 201, last!.body);
+        });
+      }
     });
   }
 
