@@ -46,6 +46,7 @@ export async function startBroker(config: Config): Promise<RunningBroker> {
   const url = await app.listen({ host: config.host, port: config.port });
   deps.worker.start();
   void createDatabases(deps, log);
+  void deps.guard.prime(deps.registry.databases());
   const prune = setInterval(() => {
     const n = deps.journal.prune(config.journalRetention * 1000);
     if (n > 0) log.info({ pruned: n }, 'pruned delivered submissions past retention');

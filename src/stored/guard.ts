@@ -102,6 +102,14 @@ export class StoreGuard {
     return this.#judge(db, points, pathOf, true);
   }
 
+  /**
+   * Seeds databases now (at start): their field types from the store and the journal, so their
+   * first payloads need not wait for it. Failures only leave them to be seeded later.
+   */
+  async prime(databases: Iterable<string>): Promise<void> {
+    for (const db of databases) await this.#exclusive(db, () => this.#seed(db)).catch(() => {});
+  }
+
   async #judge(db: string, points: Point[], pathOf: PathOf, record: boolean): Promise<Admission> {
     const seeded = this.#seeded.get(db);
     if (!this.#locks.has(db) && this.#seeded.has(db) && (seeded === undefined || this.#clock.now() < seeded)) {
