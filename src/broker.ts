@@ -12,6 +12,8 @@ import { type MetricRegistry, loadRegistry } from './metrics/registry.js';
 import { EmbeddedSink } from './sinks/embedded.js';
 import { InfluxSink } from './sinks/influx.js';
 import type { Sink, SinkLogger } from './sinks/sink.js';
+import { createStoreGuard, observeWithGuard } from './stored/create.js';
+import type { StoreGuard } from './stored/guard.js';
 import { Telemetry } from './telemetry.js';
 
 /** Everything the HTTP app and the CLI verbs work with. */
@@ -27,6 +29,8 @@ export interface BrokerDeps {
   worker: DeliveryWorker;
   telemetry: Telemetry;
   clock: Clock;
+  /** What the store holds: refuses before the 2xx what it would drop (field types, tag values). */
+  guard: StoreGuard;
 }
 
 /** The sink the configuration names: InfluxDB when QMB_INFLUX_URL is set, else the embedded store. */
@@ -40,7 +44,7 @@ export function createSink(config: Config, logger?: SinkLogger): Sink {
       ...(logger ? { logger } : {}),
     });
   }
-  return new EmbeddedSink(config.dataDir);
+  return new EmbeddedSink(config.dataDir, { maxValuesPerTag: config.maxValuesPerTag });
 }
 
 /** Builds all collaborators; nothing runs until the worker is started. */
@@ -63,15 +67,16 @@ export function createBroker(
   }
   const storage = new FreeSpace(config.dataDir, config.minFreeBytes, clock);
   const telemetry = new Telemetry(journal);
+  const guard = createStoreGuard(sink, config, journal, { clock, logger: options.logger });
   const worker = new DeliveryWorker({
     journal,
     sink,
     batchMaxPoints: config.batchMaxPoints,
     clock,
-    observer: telemetry,
+    observer: observeWithGuard(telemetry, guard),
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  return { config, registry, journal, storage, sink, users, tokens, worker, telemetry, clock };
+  return { config, registry, journal, storage, sink, users, tokens, worker, telemetry, clock, guard };
 }
 
 /** Stops delivery (after flushing what the sink takes before the deadline) and closes the stores. */

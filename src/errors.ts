@@ -217,6 +217,27 @@ export class DatabaseRejectedError extends BrokerError {
   }
 }
 
+/**
+ * A field of the payload has another type than the store holds (or will hold, once the payloads
+ * already accepted are delivered) for it in that shard: the store would drop those points.
+ */
+export class FieldTypeConflictError extends BrokerError {
+  constructor(details: ErrorDetail[]) {
+    const first = details[0];
+    const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
+    super('FIELD_TYPE_CONFLICT', 409, `field type conflict: ${first ? first.message : 'a field has another type in the store'}${more}`, { details });
+  }
+}
+
+/** The payload would take a tag past the store's limit of distinct values per tag (max-values-per-tag). */
+export class TagValuesLimitError extends BrokerError {
+  constructor(details: ErrorDetail[]) {
+    const first = details[0];
+    const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
+    super('TAG_VALUES_LIMIT', 400, `too many values of a tag: ${first ? first.message : 'over the limit'}${more}`, { details });
+  }
+}
+
 export class ShuttingDownError extends BrokerError {
   constructor() {
     super('SHUTTING_DOWN', 503, 'the broker is shutting down; retry shortly', { headers: { 'Retry-After': '5' } });

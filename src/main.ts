@@ -83,6 +83,7 @@ export async function startBroker(config: Config, options: { journalStart?: Jour
   deps.worker.start();
   const stopCreating = new AbortController();
   void createDatabases(deps, log, stopCreating.signal);
+  void deps.guard.prime(deps.registry.databases());
   const prune = setInterval(() => {
     const n = deps.journal.prune(config.journalRetention * 1000);
     if (n > 0) log.info({ pruned: n }, 'pruned delivered submissions past retention');

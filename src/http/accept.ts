@@ -8,6 +8,7 @@ import { type PreparedPayload, preparePayload } from '../ingest/prepare.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
 import { formatBytes, isDiskFull } from '../journal/free-space.js';
 import type { NewSubmission, Submission } from '../journal/submission.js';
+import { journalChecked } from './store-check.js';
 
 /** The metric label for /metrics: only names the registry knows, so senders cannot add series. */
 function metricLabel(deps: BrokerDeps, body: unknown): string {
@@ -87,11 +88,13 @@ export function jsonBodyOf(request: FastifyRequest): JsonBody {
 
 /**
  * The whole acceptance of a request's body: it must be JSON, is validated and converted for the
- * caller, then journaled. The parsed tree is dropped before the commit, which may take a while.
+ * caller, checked against what the store holds, then journaled. The parsed tree is dropped before
+ * the commit, which may take a while.
  */
 export async function acceptRequest(deps: BrokerDeps, stamp: AcceptStamp, request: FastifyRequest): Promise<Submission> {
   const user = request.user!;
-  const entry = journalEntry(user, prepareFor(deps, stamp, user, jsonBodyOf(request)));
+  const prepared = prepareFor(deps, stamp, user, jsonBodyOf(request));
+  const entry = journalEntry(user, prepared);
   request.body = null;
-  return journalPayload(deps, entry);
+  return journalChecked(deps, prepared, () => journalPayload(deps, entry));
 }

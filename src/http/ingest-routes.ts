@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BrokerDeps } from '../broker.js';
 import {
+  BrokerError,
   DatabaseRejectedError,
   InvalidRequestError,
   NotFoundError,
@@ -13,6 +14,7 @@ import type { AcceptStamp } from '../ingest/stamp.js';
 import type { Submission, SubmissionStatus } from '../journal/submission.js';
 import { acceptRequest, jsonBodyOf, prepareFor } from './accept.js';
 import { authenticate } from './auth-hook.js';
+import { checkWithStore } from './store-check.js';
 
 const MAX_WAIT_SECONDS = 300;
 
@@ -96,8 +98,15 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
     return answerSubmission(reply, settled ?? submission);
   });
 
-  app.post('/api/v1/validate', { onRequest }, async (request) => {
+  app.post('/api/v1/validate', { onRequest }, async (request, reply) => {
     const prepared = prepareFor(deps, stamp, request.user!, jsonBodyOf(request));
+    try {
+      await checkWithStore(deps, prepared);
+    } catch (err) {
+      // Valid on its own but not storable next to what the store holds: same answer as ingest would give.
+      if (err instanceof BrokerError) return reply.code(err.status).send({ valid: false, ...errorBody(err) });
+      throw err;
+    }
     return {
       valid: true,
       metric: prepared.metric.name,

@@ -86,7 +86,7 @@ export const OPENAPI: Json = {
         responses: {
           '201': json(ref('Submission'), 'with ?wait: delivered within the wait'),
           '202': json(ref('Submission'), 'accepted, delivery pending; Location: /api/v1/submissions/{id}'),
-          '409': json(ref('Error'), 'with ?wait: the database refused the points'),
+          '409': json(ref('Error'), 'FIELD_TYPE_CONFLICT: a field has another type than the store holds in that shard (nothing stored); with ?wait, DATABASE_REJECTED: the database refused the points'),
           ...errors(400, 401, 403, 413, 415, 429, 503, 507),
         },
       }),
@@ -137,6 +137,7 @@ export const OPENAPI: Json = {
             },
             'the points that would be written',
           ),
+          '409': json(ref('Error'), 'FIELD_TYPE_CONFLICT, with `valid: false`: ingest would refuse it (a 400 TAG_VALUES_LIMIT has it too)'),
           ...errors(400, 401, 403, 413, 415),
         },
       }),
@@ -410,7 +411,7 @@ export const OPENAPI: Json = {
     },
     responses: Object.fromEntries(
       [
-        [400, 'invalid request or payload (every violation listed with a JSON Pointer)'],
+        [400, 'invalid request or payload (every violation listed with a JSON Pointer), or TAG_VALUES_LIMIT: a tag would pass QMB_MAX_VALUES_PER_TAG'],
         [401, 'no valid token'],
         [403, 'the user may not write this metric'],
         [404, 'not found'],

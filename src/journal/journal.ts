@@ -117,6 +117,9 @@ export class Journal extends EventEmitter {
       ),
       batchLines: this.#db.prepare(`SELECT id, lines FROM submission_lines WHERE id BETWEEN ? AND ?`),
       hasPending: this.#db.prepare(`SELECT 1 FROM submissions WHERE status = 'pending' AND database = ? LIMIT 1`),
+      pendingLines: this.#db.prepare(
+        `SELECT l.lines FROM submissions s JOIN submission_lines l ON l.id = s.id WHERE s.status = 'pending' AND s.database = ? ORDER BY s.id`,
+      ),
       delivered: this.#statusDb.prepare(
         `UPDATE submissions SET status = 'delivered', attempts = attempts + 1, last_error = NULL, delivered_at = @now, updated_at = @now WHERE id = @id AND status = 'pending'`,
       ),
@@ -324,6 +327,14 @@ export class Journal extends EventEmitter {
       lines: this.#lineCache.get(h.id) ?? stored?.get(h.id) ?? '',
       receivedAt: h.received_at,
     }));
+  }
+
+  /**
+   * The line protocol of a database's undelivered submissions, oldest first, read one at a time
+   * (the caller must not use the journal until it has finished or left the loop).
+   */
+  *pendingLines(database: string): Generator<string> {
+    for (const row of this.#stmt('pendingLines').iterate(database) as IterableIterator<{ lines: string }>) yield row.lines;
   }
 
   /** Whether a database has undelivered submissions. */

@@ -30,8 +30,13 @@ export interface Influx {
 
 export const INFLUXD = process.env['INFLUXD'] ?? 'influxd';
 
+export interface InfluxOptions {
+  /** `[data] max-values-per-tag` (influxd's default: 100000). */
+  maxValuesPerTag?: number;
+}
+
 /** Starts influxd and waits for /ping. Call stop() in an after hook. */
-export async function startInflux(): Promise<Influx> {
+export async function startInflux(options: InfluxOptions = {}): Promise<Influx> {
   const dir = mkdtempSync(path.join(tmpdir(), 'qmb-influx-'));
   const httpPort = await freePort();
   const rpcPort = await freePort();
@@ -45,6 +50,7 @@ bind-address = "127.0.0.1:${rpcPort}"
   dir = "${path.join(dir, 'data')}"
   wal-dir = "${path.join(dir, 'wal')}"
   query-log-enabled = false
+${options.maxValuesPerTag !== undefined ? `  max-values-per-tag = ${options.maxValuesPerTag}` : ''}
 [http]
   bind-address = "127.0.0.1:${httpPort}"
   log-enabled = false

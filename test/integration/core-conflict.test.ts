@@ -1,5 +1,6 @@
-// A field type conflict in InfluxDB ends `rejected` with InfluxDB's message: visible on the
-// submission, in /metrics, as 409 with ?wait=, and an operator can put it back with `qmb submissions retry`.
+// A field type conflict is refused at acceptance when the broker knows the stored type; one it could
+// not know (data written to InfluxDB behind its back) ends `rejected` with InfluxDB's message: visible
+// on the submission, in /metrics, as 409 with ?wait=, and an operator can put it back with `qmb submissions retry`.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -55,15 +56,32 @@ describe('field type conflict', { timeout: 90_000 }, () => {
     await influx?.stop();
   });
 
-  it('an integer then a string for the same field and shard: 201, then 409 with InfluxDB\'s message', async () => {
-    const first = await post(payload('conflict-m', 5, '2021-08-02T10:00:00Z'));
+  /** Writes line protocol straight to InfluxDB, as another client would. */
+  const writeBehind = async (lines: string): Promise<void> => {
+    const res = await fetch(`${influx.url}/write?db=TFA_MisraDefects&precision=s`, { method: 'POST', body: lines });
+    assert.equal(res.status, 204, await res.text());
+  };
+
+  it('an integer then a string for the same field and shard: 201, then 409 FIELD_TYPE_CONFLICT before anything is journaled', async () => {
+    const first = await post(payload('conflict-known', 5, '2021-08-02T10:00:00Z'));
     assert.equal(first.status, 201, first.body);
     assert.equal(first.json.status, 'delivered');
     assert.equal(first.headers['x-submission-id'], String(first.json.id));
 
+    const second = await post(payload('conflict-known', 'text', '2021-08-02T10:00:01Z'));
+    assert.equal(second.status, 409, second.body);
+    assert.ok(isErrorBody(second.json, 409), second.body);
+    assert.equal(second.json.code, 'FIELD_TYPE_CONFLICT');
+    assert.match(second.json.data, /field type conflict: field "Note" .* stored as integer .* sends string/);
+    assert.equal(second.headers['x-submission-id'], undefined);
+  });
+
+  it('a conflict with data written behind the broker\'s back: 201, then 409 with InfluxDB\'s message', async () => {
+    await writeBehind('conflict-m,BinMode=Debug,CommitID=behind,CommitTitle=direct Note=5i 1627898400');
     const second = await post(payload('conflict-m', 'text', '2021-08-02T10:00:01Z'));
     assert.equal(second.status, 409, second.body);
     assert.ok(isErrorBody(second.json, 409), second.body);
+    assert.equal(second.json.code, 'DATABASE_REJECTED');
     assert.match(second.json.data, /field type conflict/);
     assert.equal(second.json.status, 'rejected');
     assert.equal(second.headers['x-submission-id'], String(second.json.id));
@@ -87,9 +105,10 @@ describe('field type conflict', { timeout: 90_000 }, () => {
   });
 
   it('a conflicting payload between good ones costs none of them (same delivery batch)', async () => {
+    await writeBehind('conflict-b,BinMode=Debug,CommitID=behind,CommitTitle=direct Note=5i 1627902000');
     await influx.pause();
     const a = await post(payload('conflict-m', 6, '2021-08-02T11:00:00Z', 'batch-a'), '');
-    const b = await post(payload('conflict-m', 'also text', '2021-08-02T11:00:01Z', 'batch-b'), '');
+    const b = await post(payload('conflict-b', 'also text', '2021-08-02T11:00:01Z', 'batch-b'), '');
     const c = await post(payload('conflict-m', 7, '2021-08-02T11:00:02Z', 'batch-c'), '');
     for (const r of [a, b, c]) assert.equal(r.status, 202, r.body);
     await influx.start();

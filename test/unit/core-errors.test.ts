@@ -31,6 +31,8 @@ function oneOfEach(): errors.BrokerError[] {
     new errors.JournalFullError(1, 1, 5),
     new errors.StorageFullError('x'),
     new errors.DatabaseRejectedError('x'),
+    new errors.FieldTypeConflictError(detail),
+    new errors.TagValuesLimitError(detail),
     new errors.ShuttingDownError(),
     new errors.RequestRefusedError(403, 'Forbidden'),
     new errors.InternalError(),

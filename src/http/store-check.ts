@@ -1,0 +1,57 @@
+// The acceptance checks against what the store holds (field types per shard, tag values), for the ingest and validate routes.
+import type { BrokerDeps } from '../broker.js';
+import { BrokerError } from '../errors.js';
+import { pointerSegment } from '../ingest/points.js';
+import type { PreparedPayload } from '../ingest/prepare.js';
+import type { Submission } from '../journal/submission.js';
+import type { PathOf } from '../stored/field-types.js';
+
+/**
+ * JSON Pointers of a point's fields and tags: with the `points` converter point i is `/data/i`
+ * (a payload only gets here without problems, so every item became a point); TF-M image size's
+ * fields come from `/data` and its tags from `/metadata`.
+ */
+export function pathsOf(prepared: PreparedPayload): PathOf {
+  if (prepared.metric.converter === 'points') return (i, part, name) => `/data/${i}/${part}/${pointerSegment(name)}`;
+  return (_i, part) => (part === 'fields' ? '/data' : '/metadata');
+}
+
+function counted(deps: Pick<BrokerDeps, 'telemetry'>, prepared: PreparedPayload, err: unknown): unknown {
+  if (err instanceof BrokerError) deps.telemetry.validationFailures.inc({ metric: prepared.metric.name, code: err.code });
+  return err;
+}
+
+/** Throws FIELD_TYPE_CONFLICT (409) or TAG_VALUES_LIMIT (400) when the store would drop any of the points. */
+export async function checkWithStore(deps: Pick<BrokerDeps, 'guard' | 'telemetry'>, prepared: PreparedPayload): Promise<void> {
+  try {
+    await deps.guard.check(prepared.database, prepared.points, pathsOf(prepared));
+  } catch (err) {
+    throw counted(deps, prepared, err);
+  }
+}
+
+/**
+ * Checks a payload against the store and journals it with `journal`: the guard counts it as the
+ * store's before the commit, so a payload arriving meanwhile already sees its types and values,
+ * and forgets it again when the commit does not happen.
+ */
+export async function journalChecked(
+  deps: Pick<BrokerDeps, 'guard' | 'telemetry'>,
+  prepared: PreparedPayload,
+  journal: () => Promise<Submission>,
+): Promise<Submission> {
+  let admission;
+  try {
+    admission = await deps.guard.admit(prepared.database, prepared.points, pathsOf(prepared));
+  } catch (err) {
+    throw counted(deps, prepared, err);
+  }
+  try {
+    const submission = await journal();
+    admission.commit();
+    return submission;
+  } catch (err) {
+    admission.cancel();
+    throw err;
+  }
+}
