@@ -99,6 +99,20 @@ export function churn(target: string, base: string, lines: number, time: string)
   ]);
 }
 
+/** tfm_image_size: its own envelope, one point per build. */
+export function tfmImageSize(commit: string, files: { file: string; bss: number; data: number; text: number }[], time: string): Payload {
+  return {
+    api_version: '1.0',
+    metadata: {
+      metrics: 'tfm_image_size',
+      data_producer: 'tf-m-ci',
+      git_info: { commit_time: time, commit_title: `commit ${commit}`, commit_id: commit, commit_url: `https://review.example/${commit}`, branch: 'main' },
+      build_info: { build_type: 'Release', cmake_config: 'ConfigDefault', compiler: 'GNUARM', target: 'AN521' },
+    },
+    data: files,
+  };
+}
+
 export const body = (p: Payload): JsonBody => JsonBody.parse(JSON.stringify(p));
 
 /** The head of a check from payloads, stamped at `nowNs`. */
