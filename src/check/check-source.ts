@@ -11,7 +11,8 @@ export interface CheckSource {
   measurements(metric: MetricDefinition): Promise<string[]>;
   /**
    * Points of `metric` whose revision tag is one of `revisions`, in these measurements: one query
-   * per measurement for all revisions together.
+   * for all revisions and measurements together (one per measurement for a metric without
+   * `seriesTags`, whose every tag is read).
    */
   pointsAt(metric: MetricDefinition, revisions: readonly string[], measurements: readonly string[]): Promise<CheckPoint[]>;
   /**
@@ -24,6 +25,13 @@ export interface CheckSource {
 
 /** Without a snapshot tag, points this close before the newest one belong to its snapshot (one payload's stamps are consecutive nanoseconds). */
 export const SNAPSHOT_WINDOW_NS = 1_000_000_000n;
+
+/** The tags a check needs of a metric's points: series identity, revision, snapshot, key fields that are tags. */
+function tagsRead(metric: MetricDefinition): string[] {
+  const g = metric.gate;
+  const tags = [...(g.seriesTags ?? []), ...g.keyFields, g.revisionTag, g.snapshotTag, g.countBy].filter((t): t is string => t !== undefined && t !== 'measurement');
+  return [...new Set(tags)];
+}
 
 /** A missing database or measurement holds no points. */
 async function orEmpty<T>(p: Promise<T[]>): Promise<T[]> {
@@ -48,20 +56,27 @@ export class ReadStoreCheckSource implements CheckSource {
     return orEmpty(this.#store.measurements(metric.database));
   }
 
+  /** Points of some measurements: with the series tags known, only they are read, in one query. */
+  async #read(metric: MetricDefinition, measurements: readonly string[], query: Omit<RowsQuery, 'measurement' | 'order' | 'limit'>): Promise<CheckPoint[]> {
+    if (measurements.length === 0) return [];
+    if (metric.gate.seriesTags !== undefined) {
+      const rows = await orEmpty(this.#store.pointRows(metric.database, { ...query, measurements: [...measurements], tags: tagsRead(metric) }));
+      return rows.map((r) => fromRow(r.measurement, r));
+    }
+    const parts = await Promise.all(measurements.map((m) => this.#rows(metric, { ...query, measurement: m, order: 'asc' })));
+    return parts.flat();
+  }
+
   async #rows(metric: MetricDefinition, query: RowsQuery): Promise<CheckPoint[]> {
-    const answer = await orEmpty(this.#store.rowsAnswer(metric.database, query).then((a) => a.rows));
-    return answer.map((r) => fromRow(query.measurement, r));
+    const rows = await orEmpty(this.#store.rowsAnswer(metric.database, query).then((a) => a.rows));
+    return rows.map((r) => fromRow(query.measurement, r));
   }
 
   async pointsAt(metric: MetricDefinition, revisions: readonly string[], measurements: readonly string[]): Promise<CheckPoint[]> {
     const tag = metric.gate.revisionTag;
-    if (tag === undefined || revisions.length === 0 || measurements.length === 0) return [];
-    const where = { [tag]: [...new Set(revisions)].filter((r) => r !== '') };
-    if ((where[tag] as string[]).length === 0) return [];
-    const parts = await Promise.all(
-      measurements.map((measurement) => this.#rows(metric, { measurement, from: MIN_TIME_NS, to: MAX_TIME_NS, where, order: 'asc' })),
-    );
-    return parts.flat();
+    const wanted = [...new Set(revisions)].filter((r) => r !== '');
+    if (tag === undefined || wanted.length === 0) return [];
+    return this.#read(metric, measurements, { from: MIN_TIME_NS, to: MAX_TIME_NS, where: { [tag]: wanted } });
   }
 
   async snapshotBefore(metric: MetricDefinition, beforeNs: bigint, measurements: readonly string[]): Promise<CheckPoint[]> {
@@ -72,8 +87,8 @@ export class ReadStoreCheckSource implements CheckSource {
         if (!latest) return [];
         const tag = metric.gate.snapshotTag;
         const value = tag === undefined ? undefined : latest.tags[tag];
-        if (tag !== undefined && value !== undefined) return this.#rows(metric, { ...base, where: { [tag]: [value] } });
-        return this.#rows(metric, { ...base, from: latest.time - SNAPSHOT_WINDOW_NS + 1n, to: latest.time + 1n });
+        if (tag !== undefined && value !== undefined) return this.#read(metric, [measurement], { from: MIN_TIME_NS, to: beforeNs, where: { [tag]: [value] } });
+        return this.#read(metric, [measurement], { from: latest.time - SNAPSHOT_WINDOW_NS + 1n, to: latest.time + 1n, where: {} });
       }),
     );
     return parts.flat();

@@ -65,7 +65,8 @@ async function loadBaseline(metric: MetricDefinition, head: readonly CheckPoint[
     if (!list) byRevision.set(r, (list = []));
     list.push(p);
   }
-  return baseline(revisions, revisions.map((r) => observe(gate, byRevision.get(r) ?? [])));
+  const cache = new Map<string, Record<string, string>>();
+  return baseline(revisions, revisions.map((r) => observe(gate, byRevision.get(r) ?? [], cache)));
 }
 
 /** One judged series as a row, outcome decided by budgets (or the builtin table). */

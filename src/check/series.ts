@@ -20,7 +20,7 @@ export interface Sample {
 
 /** Everything one set of points says about one series. */
 export interface Observation {
-  /** Identity of the series: JSON of its entries. */
+  /** Identity of the series (its entries, joined). */
   key: string;
   /** Identity without the field: the point group the series belongs to (a build configuration). */
   group: string;
@@ -82,13 +82,36 @@ function identity(gate: MetricGate, p: CheckPoint): [string, string][] {
   return entries;
 }
 
+// Names and values never hold control characters (ingest refuses them): these separators cannot be ambiguous.
+const KEY_SEP = '\u001f';
+const ENTRY_SEP = '\u001e';
+
+/** The identity text of a list of series entries. */
+function keyOf(entries: [string, string][]): string {
+  return entries.map(([k, v]) => `${k}${KEY_SEP}${v}`).join(ENTRY_SEP);
+}
+
+/** Series objects shared by the observations of several revisions: one per identity, not one per revision. */
+export type SeriesCache = Map<string, Record<string, string>>;
+
 class Collector {
   readonly map = new Map<string, Observation>();
+  readonly #cache: SeriesCache;
+  constructor(cache: SeriesCache = new Map()) {
+    this.#cache = cache;
+  }
   add(group: [string, string][], groupKey: string, extra: [string, string] | undefined, sample: Sample): Observation {
-    const entries = extra ? [...group, extra] : group;
-    const key = extra ? JSON.stringify(entries) : groupKey;
+    const key = extra ? `${groupKey}${ENTRY_SEP}${extra[0]}${KEY_SEP}${extra[1]}` : groupKey;
     let o = this.map.get(key);
-    if (!o) this.map.set(key, (o = { key, group: groupKey, series: Object.fromEntries(entries), samples: [] }));
+    if (!o) {
+      let series = this.#cache.get(key);
+      if (!series) {
+        series = Object.fromEntries(group);
+        if (extra) series[extra[0]] = extra[1];
+        this.#cache.set(key, series);
+      }
+      this.map.set(key, (o = { key, group: groupKey, series, samples: [] }));
+    }
     o.samples.push(sample);
     return o;
   }
@@ -104,8 +127,8 @@ export function imageOf(field: string): string | undefined {
  * The series a set of points holds, by the metric's gate settings: one per numeric field (with
  * derived image totals for sizes), one per counted value (countBy), or one per point (set).
  */
-export function observe(gate: MetricGate, points: readonly CheckPoint[]): Map<string, Observation> {
-  const c = new Collector();
+export function observe(gate: MetricGate, points: readonly CheckPoint[], cache?: SeriesCache): Map<string, Observation> {
+  const c = new Collector(cache);
   if (gate.countBy !== undefined) {
     const by = gate.countBy;
     const counts = new Map<string, { group: [string, string][]; groupKey: string; value: string; n: number; time: bigint }>();
@@ -113,8 +136,8 @@ export function observe(gate: MetricGate, points: readonly CheckPoint[]): Map<st
       const group = identity(gate, p);
       const raw = p.fields[by] ?? p.tags[by];
       const value = raw === undefined || raw === null ? '' : String(raw);
-      const groupKey = JSON.stringify(group);
-      const k = JSON.stringify([groupKey, value]);
+      const groupKey = keyOf(group);
+      const k = `${groupKey}${ENTRY_SEP}${ENTRY_SEP}${value}`;
       const e = counts.get(k);
       if (e) {
         e.n++;
@@ -127,7 +150,7 @@ export function observe(gate: MetricGate, points: readonly CheckPoint[]): Map<st
   const skip = new Set<string>([...gate.keyFields]);
   for (const p of points) {
     const group = identity(gate, p);
-    const groupKey = JSON.stringify(group);
+    const groupKey = keyOf(group);
     if (gate.kind === 'set') {
       const score = p.fields[gate.score];
       if (typeof score !== 'number') continue;

@@ -154,6 +154,29 @@ describe('check engine on InfluxDB and on the embedded store', () => {
     assert.deepEqual(onInflux.waivers.map((w) => w.used), [true, true, true, true, false]);
   });
 
+  it('ReadStore.pointRows: the same rows on both stores, with only the tags asked for', async () => {
+    const answers: string[] = [];
+    for (const [, b] of brokers) {
+      const rows = await createReadStore(b.deps).pointRows('TFA_ImageSize', {
+        measurements: ['fvp-default', 'no-such-measurement'],
+        from: 0n,
+        to: 4_102_444_800_000_000_000n,
+        where: { CommitID: ['c3', 'c5'], BinMode: ['Debug'] },
+        tags: ['CommitID', 'BinMode'],
+      });
+      rows.sort((x, y) => (x.tags['CommitID'] ?? '').localeCompare(y.tags['CommitID'] ?? ''));
+      // Field order is not part of the answer.
+      answers.push(JSON.stringify(rows.map((r) => ({ ...r, fields: Object.fromEntries(Object.entries(r.fields).sort(([a], [c]) => a.localeCompare(c))) }))));
+      assert.deepEqual(rows.map((r) => [r.measurement, r.tags, r.fields['BL32_W']]), [
+        ['fvp-default', { CommitID: 'c3', BinMode: 'Debug' }, 500],
+        ['fvp-default', { CommitID: 'c5', BinMode: 'Debug' }, 500],
+      ]);
+      assert.equal(rows[0]?.time, String(BigInt(Date.parse(day(3))) * 1_000_000n));
+      assert.deepEqual(await createReadStore(b.deps).pointRows('No_Such_Db', { measurements: ['x'], from: 0n, to: 1n, where: {}, tags: [] }), []);
+    }
+    assert.equal(answers[0], answers[1]);
+  });
+
   it('reads a stored revision as the head, the same on both stores', async () => {
     const results: CheckResult[] = [];
     for (const [, b] of brokers) {
