@@ -1,5 +1,6 @@
 // Unit tests: budgets files (YAML or JSON) checked against their schema, errors located by JSON Pointer and line; rules applied.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { decide, parseBudgets, validateBudgets } from '../../src/check/budgets.js';
@@ -77,6 +78,15 @@ describe('budgets file', () => {
   it('prefixes pointers inside a request body', () => {
     const d = problems(() => validateBudgets({ rules: [{ metric: 'tfa_image_size', max_increase: -1 }] }, { pointerPrefix: '/budgets' }));
     assert.equal(d[0]?.path, '/budgets/rules/0/max_increase');
+  });
+
+  it('schemas/budgets.schema.json is the schema the code checks against', () => {
+    const file = JSON.parse(readFileSync('schemas/budgets.schema.json', 'utf8')) as unknown;
+    assert.deepEqual(
+      file,
+      budgetsJsonSchema(),
+      'regenerate it: node -e "import(\'./dist/src/check/budgets-schema.js\').then(m => process.stdout.write(JSON.stringify(m.budgetsJsonSchema(), null, 2) + \'\\n\'))" > schemas/budgets.schema.json',
+    );
   });
 
   it('the served schema is plain JSON Schema that accepts the example and refuses bad files', () => {
