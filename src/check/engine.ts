@@ -194,9 +194,13 @@ export async function runCheck(request: CheckRequest, source: CheckSource): Prom
   const ordered = unique(request.candidates).filter((c) => used.has(c));
   const notHead = request.candidates.filter((c) => !headRevisions.includes(c));
   const first = ordered[0];
+  // no-baseline means no candidate holds any series of the head: snapshot baselines (defects) do
+  // not count when the head has metrics with a revision tag.
+  const revisioned = request.head.some((h) => h.metric.gate.revisionTag !== undefined && h.metric.gate.kind !== 'none' && h.points.length > 0);
+  const found = revisioned ? rows.some((r) => r.baseline_revision !== null) : rows.some((r) => r.outcome !== 'new');
   return {
     id: null,
-    verdict: verdictOf(rows),
+    verdict: verdictOf(rows, found),
     counts: countRows(rows),
     head: { revisions: headRevisions },
     baseline: { revisions: ordered, candidates_skipped: first === undefined ? 0 : Math.max(0, notHead.indexOf(first)) },

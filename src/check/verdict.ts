@@ -11,15 +11,15 @@ export function countRows(rows: readonly CheckRow[]): Counts {
 
 /**
  * fail when a row fails; warn when a row warns or a failure was waived (it passes the job but is
- * still a regression a reviewer should see); no-baseline when no row had anything to compare with;
- * else pass. improved, info, new, removed and insufficient-history rows leave the verdict pass:
- * none of them is a regression the gate can prove.
+ * still a regression a reviewer should see); no-baseline when nothing was found to compare with
+ * (`baselineFound`, by default: some row is not new); else pass. improved, info, new, removed and
+ * insufficient-history rows leave the verdict pass: none of them is a regression the gate can prove.
  */
-export function verdictOf(rows: readonly CheckRow[]): Verdict {
+export function verdictOf(rows: readonly CheckRow[], baselineFound = rows.some((r) => r.outcome !== 'new')): Verdict {
   const counts = countRows(rows);
   if (counts.fail > 0) return 'fail';
   if (counts.warn > 0 || counts.waived > 0) return 'warn';
-  if (rows.every((r) => r.outcome === 'new')) return 'no-baseline';
+  if (!baselineFound) return 'no-baseline';
   return 'pass';
 }
 

@@ -212,6 +212,10 @@ describe('check engine: history and snapshots', () => {
     // Before the second snapshot, the first one is the baseline.
     const early = await runCheck({ head: head(fx.registry, [defects('2024-01-05', ['open'])], BigInt(Date.parse(day(5))) * 1_000_000n), candidates: [] }, fx.source);
     assert.deepEqual([row(early, 'tfa_defects_stats', { Issue_Status: 'open' }).base, row(early, 'tfa_defects_stats', { Issue_Status: 'open' }).outcome], [1, 'pass']);
+    // A head whose revision-tagged series no candidate holds is no-baseline, whatever the defects compare with.
+    const fresh = await runCheck({ head: head(fx.registry, [defects('2024-02-01', ['open']), rtinstr('h', [{ tc: 'A', core: 0, value: 1 }], day(30))], BigInt(Date.parse(day(40))) * 1_000_000n), candidates: ['nothing'] }, fx.source);
+    assert.equal(fresh.verdict, 'no-baseline');
+    assert.equal(row(fresh, 'tfa_defects_stats', { Issue_Status: 'open' }).outcome, 'info');
     // Before any: new.
     const first = await runCheck({ head: head(fx.registry, [defects('2023-01-01', ['open'])], BigInt(Date.parse('2023-01-01')) * 1_000_000n), candidates: [] }, fx.source);
     assert.equal(first.verdict, 'no-baseline');
