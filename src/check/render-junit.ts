@@ -4,7 +4,6 @@ import { formatNumber } from './render-text.js';
 import { seriesPath } from './series.js';
 
 // Characters XML 1.0 cannot carry at all, even escaped.
-// eslint-disable-next-line no-control-regex
 const INVALID = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Text content: markup characters escaped, characters XML cannot hold replaced by U+FFFD. */
