@@ -47,7 +47,7 @@ const SQL_AGGREGATE: Record<'max' | 'mean' | 'sum', string> = { max: 'MAX', mean
 export class EmbeddedReadStore implements ReadStore {
   readonly kind = 'embedded' as const;
   readonly #db: Database.Database;
-  readonly #indexed = new Set<string>();
+  readonly #indexed = new Map<string, boolean>();
 
   /** Takes the embedded sink's SQLite handle; the sink owns it and closes it. */
   constructor(db: Database.Database) {
@@ -58,11 +58,22 @@ export class EmbeddedReadStore implements ReadStore {
     return this.#db.prepare(sql).safeIntegers(safeIntegers).all(...params) as T[];
   }
 
-  /** An expression index on one tag's value in the series table (the SQL must spell the expression the same way to use it). */
-  #indexTag(key: string): void {
-    if (this.#indexed.has(key)) return;
-    this.#db.exec(`CREATE INDEX IF NOT EXISTS series_tag_${key} ON series (db, measurement, json_extract(tags, '$.${key}'))`);
-    this.#indexed.add(key);
+  /**
+   * An expression index on one tag's value in the series table (the SQL must spell the expression
+   * the same way to use it). False when it cannot be made (a read-only handle): the filter then
+   * scans, with the same answer.
+   */
+  #indexTag(key: string): boolean {
+    const known = this.#indexed.get(key);
+    if (known !== undefined) return known;
+    let made = true;
+    try {
+      this.#db.exec(`CREATE INDEX IF NOT EXISTS series_tag_${key} ON series (db, measurement, json_extract(tags, '$.${key}'))`);
+    } catch {
+      made = false;
+    }
+    this.#indexed.set(key, made);
+    return made;
   }
 
   #requireDb(db: string): void {
@@ -244,8 +255,7 @@ export class EmbeddedReadStore implements ReadStore {
       // The first filter on a plain tag name uses an index on that tag's value (made on first use):
       // a check's filter on the revision tag then reads only the series of those revisions.
       if (indexed === undefined && values.length > 0 && INDEXABLE.test(key) && !values.includes('')) {
-        this.#indexTag(key);
-        indexed = key;
+        if (this.#indexTag(key)) indexed = key;
         conditions += ` AND json_extract(s.tags, '$.${key}') IN (${values.map(() => '?').join(', ')})`;
         params.push(...values);
       } else rest[key] = values;
