@@ -1,10 +1,12 @@
 // The engine over a real embedded store: baselines per series, every outcome, budgets, waivers, verdicts.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Ajv } from 'ajv';
 import { parseBudgets } from '../../src/check/budgets.js';
 import { runCheck } from '../../src/check/engine.js';
 import { headFromRevision } from '../../src/check/head.js';
-import type { CheckResult, CheckRow } from '../../src/check/result.js';
+import { type CheckResult, type CheckRow, CheckResultSchema } from '../../src/check/result.js';
+import { BrokerError } from '../../src/errors.js';
 import { parseWaivers } from '../../src/check/waivers.js';
 import { EmbeddedFixture, type SizeConfig, churn, complexity, day, defects, head, imageSize, misra, rtinstr } from '../helpers/check-data.js';
 
@@ -75,6 +77,26 @@ describe('check engine on the embedded store', () => {
     assert.equal(r.rows[0]?.outcome, 'fail');
     const order = r.rows.map((x) => x.outcome);
     assert.deepEqual(order, [...order].sort((a, b) => ['fail', 'warn', 'waived', 'insufficient-history', 'new', 'removed', 'improved', 'info', 'pass'].indexOf(a) - ['fail', 'warn', 'waived', 'insufficient-history', 'new', 'removed', 'improved', 'info', 'pass'].indexOf(b)));
+  });
+
+  it('answers the shape its JSON Schema (CheckResultSchema) describes', async () => {
+    const validate = new Ajv({ strict: false }).compile(CheckResultSchema);
+    const waivers = parseWaivers(['tfa_image_size fvp-default/Debug/BL31_total: reason', 'x y: unused']);
+    const r = await runCheck({ head: sizeHead(), candidates: ['c5', 'c4', 'c3'], waivers }, fx.source);
+    assert.equal(validate(JSON.parse(JSON.stringify(r))), true, JSON.stringify(validate.errors));
+    assert.equal(r.id, null);
+    assert.deepEqual(Object.keys(r.counts), ['fail', 'warn', 'waived', 'insufficient-history', 'new', 'removed', 'improved', 'info', 'pass']);
+  });
+
+  it('refuses a bad head payload as ingest would, the pointer naming the payload', () => {
+    const good = imageSize('h', [fvp({ BL31_T: 1 })], day(5));
+    const bad = { ...imageSize('h', [fvp({ BL31_T: 1 })], day(5)), data: [{ measurement: 'fvp', fields: { BL31_T: 1 }, tags: { BinMode: 'Debug' }, time: day(5) }] };
+    assert.throws(() => head(fx.registry, [good, bad]), (err: unknown) => {
+      assert.ok(err instanceof BrokerError);
+      assert.equal(err.code, 'SCHEMA_VIOLATION');
+      assert.ok(err.details.some((d) => d.path === '/head/payloads/1/data/0/tags/CommitID'), JSON.stringify(err.details));
+      return true;
+    });
   });
 
   it('is no-baseline when no candidate holds any series of the head', async () => {
