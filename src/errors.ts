@@ -119,6 +119,16 @@ export class InvalidRequestError extends BrokerError {
   }
 }
 
+/** A budgets file (or the `budgets` of a check request) that breaks its schema: each problem with its JSON Pointer. */
+export class BudgetsInvalidError extends BrokerError {
+  constructor(details: ErrorDetail[]) {
+    const first = details[0];
+    const summary = first ? `${first.path || '/'}: ${first.message}` : 'invalid';
+    const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
+    super('BUDGETS_INVALID', 400, `budgets are not valid: ${summary}${more}`, { details });
+  }
+}
+
 /** Authentication failures keep the keys of the older broker's token library. */
 export class AuthError extends BrokerError {
   readonly description: string;

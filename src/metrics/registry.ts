@@ -7,6 +7,7 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 import AjvDraft04Module from 'ajv-draft-04';
 import { ConfigError, type ErrorDetail } from '../errors.js';
 import type { FieldType } from '../ingest/points.js';
+import { type MetricGate, readMetricGate } from './gate-config.js';
 import { toDetails } from './schema-errors.js';
 
 export const CONVERTERS = ['points', 'tfm_image_size'] as const;
@@ -21,6 +22,8 @@ export interface MetricDefinition {
   /** Fields whose type is fixed whatever the literal says. */
   readonly fieldTypes: Readonly<Record<string, FieldType>>;
   readonly versions: string[];
+  /** Regression gate settings: revision tag, series identity, comparison kind (docs/metrics.md). */
+  readonly gate: MetricGate;
   /** The folder it was loaded from. */
   readonly source: string;
   schema(version: string): object | undefined;
@@ -85,6 +88,7 @@ function loadMetric(dir: string, compiler: ReturnType<typeof makeValidators>): M
   for (const [field, type] of Object.entries(fieldTypes)) {
     if (!FIELD_TYPES.includes(type)) throw new ConfigError(`${metaFile}: fieldTypes.${field} must be one of ${FIELD_TYPES.join(', ')}`);
   }
+  const gate = readMetricGate(meta, metaFile);
   const schemas = new Map<string, object>();
   const validators = new Map<string, ValidateFunction>();
   for (const file of readdirSync(dir).sort()) {
@@ -103,6 +107,7 @@ function loadMetric(dir: string, compiler: ReturnType<typeof makeValidators>): M
     converter,
     fieldTypes: Object.freeze({ ...fieldTypes }),
     versions: [...schemas.keys()],
+    gate,
     source: dir,
     schema: (version: string) => schemas.get(version),
     validate(version: string, payload: unknown): ErrorDetail[] {

@@ -1,7 +1,7 @@
 // Reading the embedded SQLite store with bound parameters only; JSON columns read with json_each/json_extract.
 import type Database from 'better-sqlite3';
 import { NotFoundError } from '../errors.js';
-import type { FieldJson, FieldKey, ReadStore, Row, RowsAnswer, RowsQuery, SeriesAnswer, SeriesGroup, SeriesQuery, TagFilter } from './read-store.js';
+import type { FieldJson, FieldKey, PointRow, PointRowsQuery, ReadStore, Row, RowsAnswer, RowsQuery, SeriesAnswer, SeriesGroup, SeriesQuery, TagFilter } from './read-store.js';
 import { type RawRow, type RawTableRow, finishRows, finishSeries, pickCells, sortedUnique, toFieldJson } from './shape.js';
 
 type Param = string | number | bigint | null;
@@ -39,11 +39,15 @@ function keyPath(name: string): string {
   return `$."${name}"`;
 }
 
+/** Tag names that can be written into an index expression as they are. */
+const INDEXABLE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
 const SQL_AGGREGATE: Record<'max' | 'mean' | 'sum', string> = { max: 'MAX', mean: 'AVG', sum: 'SUM' };
 
 export class EmbeddedReadStore implements ReadStore {
   readonly kind = 'embedded' as const;
   readonly #db: Database.Database;
+  readonly #indexed = new Map<string, boolean>();
 
   /** Takes the embedded sink's SQLite handle; the sink owns it and closes it. */
   constructor(db: Database.Database) {
@@ -52,6 +56,24 @@ export class EmbeddedReadStore implements ReadStore {
 
   #all<T>(sql: string, params: Param[], safeIntegers = false): T[] {
     return this.#db.prepare(sql).safeIntegers(safeIntegers).all(...params) as T[];
+  }
+
+  /**
+   * An expression index on one tag's value in the series table (the SQL must spell the expression
+   * the same way to use it). False when it cannot be made (a read-only handle): the filter then
+   * scans, with the same answer.
+   */
+  #indexTag(key: string): boolean {
+    const known = this.#indexed.get(key);
+    if (known !== undefined) return known;
+    let made = true;
+    try {
+      this.#db.exec(`CREATE INDEX IF NOT EXISTS series_tag_${key} ON series (db, measurement, json_extract(tags, '$.${key}'))`);
+    } catch {
+      made = false;
+    }
+    this.#indexed.set(key, made);
+    return made;
   }
 
   #requireDb(db: string): void {
@@ -220,6 +242,43 @@ export class EmbeddedReadStore implements ReadStore {
       rows.push({ time: r.time, tags: JSON.parse(r.tags) as Record<string, string>, fields });
     }
     return finishRows(rows, query);
+  }
+
+  async pointRows(db: string, query: PointRowsQuery): Promise<PointRow[]> {
+    const measurements = [...new Set(query.measurements)];
+    if (measurements.length === 0) return [];
+    const params: Param[] = [db, ...measurements, query.from, query.to];
+    let conditions = '';
+    let indexed: string | undefined;
+    const rest: TagFilter = {};
+    for (const [key, values] of Object.entries(query.where)) {
+      // The first filter on a plain tag name uses an index on that tag's value (made on first use):
+      // a check's filter on the revision tag then reads only the series of those revisions.
+      if (indexed === undefined && values.length > 0 && INDEXABLE.test(key) && !values.includes('')) {
+        if (this.#indexTag(key)) indexed = key;
+        conditions += ` AND json_extract(s.tags, '$.${key}') IN (${values.map(() => '?').join(', ')})`;
+        params.push(...values);
+      } else rest[key] = values;
+    }
+    conditions += tagSql(rest, params);
+    // Without statistics the planner prefers the unique index; the tag's index is far narrower.
+    const from = indexed === undefined ? 'series s' : `series s INDEXED BY series_tag_${indexed}`;
+    const sql =
+      `SELECT s.measurement AS measurement, s.tags AS tags, p.time AS time, p.fields AS fields FROM points p JOIN ${from} ON s.id = p.series_id` +
+      ` WHERE s.db = ? AND s.measurement IN (${measurements.map(() => '?').join(', ')}) AND p.time >= ? AND p.time < ?${conditions}`;
+    const wanted = [...new Set(query.tags)];
+    const rows: PointRow[] = [];
+    for (const r of this.#all<{ measurement: string; tags: string; time: bigint; fields: string }>(sql, params, true)) {
+      const all = JSON.parse(r.fields) as Record<string, unknown>;
+      const fields: Record<string, FieldJson> = {};
+      for (const [k, v] of Object.entries(all)) if (v !== null) fields[k] = toFieldJson(v);
+      if (Object.keys(fields).length === 0) continue;
+      const tagsIn = JSON.parse(r.tags) as Record<string, string>;
+      const tags: Record<string, string> = {};
+      for (const t of wanted) if (tagsIn[t] !== undefined) tags[t] = tagsIn[t];
+      rows.push({ measurement: r.measurement, time: r.time.toString(), tags, fields });
+    }
+    return rows;
   }
 
   async close(): Promise<void> {}

@@ -3,7 +3,7 @@ import { parse } from 'lossless-json';
 import { NotFoundError } from '../errors.js';
 import { type InfluxOptions, influxAuthHeaders } from '../sinks/influx.js';
 import { ident, tagConditions, whereClause } from './influxql.js';
-import type { FieldJson, FieldKey, ReadStore, Row, RowsAnswer, RowsQuery, SeriesAnswer, SeriesGroup, SeriesQuery, TagFilter } from './read-store.js';
+import type { FieldJson, FieldKey, PointRow, PointRowsQuery, ReadStore, Row, RowsAnswer, RowsQuery, SeriesAnswer, SeriesGroup, SeriesQuery, TagFilter } from './read-store.js';
 import { type RawRow, type RawTableRow, finishRows, finishSeries, sortedUnique, toFieldJson } from './shape.js';
 
 /** Same connection settings as the sink's. */
@@ -42,8 +42,9 @@ export class InfluxReadStore implements ReadStore {
   }
 
   /** Runs one statement and returns its series; a missing database becomes NotFoundError. */
-  async #query(q: string, db?: string): Promise<InfluxSeries[]> {
-    const params = new URLSearchParams({ q, epoch: 'ns' });
+  async #query(q: string, db?: string, micro = false): Promise<InfluxSeries[]> {
+    // Microseconds since the epoch stay below 2^53: such an answer is parsed by JSON.parse, many times faster.
+    const params = new URLSearchParams({ q, epoch: micro ? 'u' : 'ns' });
     if (db !== undefined) params.set('db', db);
     const res = await this.#fetch(`${this.#url}/query`, {
       method: 'POST',
@@ -54,7 +55,7 @@ export class InfluxReadStore implements ReadStore {
     const text = await res.text();
     let body: { error?: string; results?: { error?: string; series?: InfluxSeries[] }[] };
     try {
-      body = parse(text, null, parseNumber) as typeof body;
+      body = (micro ? JSON.parse(text) : parse(text, null, parseNumber)) as typeof body;
     } catch {
       throw new Error(`InfluxDB ${res.status}: ${text.slice(0, 200)}`);
     }
@@ -216,6 +217,42 @@ export class InfluxReadStore implements ReadStore {
       }
     }
     return finishRows(rows, query);
+  }
+
+  async pointRows(db: string, query: PointRowsQuery): Promise<PointRow[]> {
+    const tags = [...new Set(query.tags)];
+    // Without GROUP BY the points of all series come as one table: tags are columns, after the
+    // fields. One query per measurement, in parallel: InfluxDB spends about twice the CPU on one
+    // query over several measurements (it merges them).
+    const select = ['*::field', ...tags.map((t) => `${ident(t)}::tag`)].join(', ');
+    const where = whereClause(query.from, query.to, query.where);
+    const answers = await Promise.all(
+      [...new Set(query.measurements)].map(async (m) => {
+        try {
+          return await this.#query(`SELECT ${select} FROM ${ident(m)}${where}`, db, true);
+        } catch (err) {
+          if (err instanceof NotFoundError) return [];
+          throw err;
+        }
+      }),
+    );
+    const rows: PointRow[] = [];
+    for (const s of answers.flat()) {
+      const measurement = s.name ?? '';
+      const fieldEnd = s.columns.length - tags.length;
+      for (const v of s.values ?? []) {
+        const fields: Record<string, FieldJson> = {};
+        for (let i = 1; i < fieldEnd; i++) if (v[i] !== null && v[i] !== undefined) fields[s.columns[i] as string] = toFieldJson(v[i]);
+        if (Object.keys(fields).length === 0) continue;
+        const rowTags: Record<string, string> = {};
+        tags.forEach((t, k) => {
+          const value = v[fieldEnd + k];
+          if (value !== null && value !== undefined && value !== '') rowTags[t] = String(value);
+        });
+        rows.push({ measurement, time: (BigInt(v[0] as number) * 1000n).toString(), tags: rowTags, fields });
+      }
+    }
+    return rows;
   }
 
   async close(): Promise<void> {}

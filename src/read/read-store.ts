@@ -52,11 +52,28 @@ export interface RowsQuery {
   limit?: number | undefined;
 }
 
+export interface PointRowsQuery {
+  /** One query reads them all. */
+  measurements: string[];
+  /** Nanoseconds since the epoch, inclusive. */
+  from: bigint;
+  /** Nanoseconds since the epoch, exclusive. */
+  to: bigint;
+  where: TagFilter;
+  /** The tags each row carries; other tags are not read. */
+  tags: string[];
+}
+
 /** One point for a table: its time, every tag, the chosen fields it has. */
 export interface Row {
   time: string;
   tags: Record<string, string>;
   fields: Record<string, FieldJson>;
+}
+
+/** A row of a bulk read, with its measurement. */
+export interface PointRow extends Row {
+  measurement: string;
 }
 
 /** An answer cut by the limit says so: `truncated` is true when more points matched than were returned. */
@@ -87,5 +104,13 @@ export interface ReadStore {
   rows(db: string, query: RowsQuery): Promise<Row[]>;
   /** As rows, saying whether the limit cut the answer. */
   rowsAnswer(db: string, query: RowsQuery): Promise<RowsAnswer>;
+  /**
+   * Every matching point with all its fields and only the named tags, in no particular order and
+   * without a limit: a bulk read (a check's baseline), cheaper than rows on InfluxDB because the
+   * points of many series come back as one table. A missing database or measurement gives [].
+   * Times are exact to the microsecond on InfluxDB (it answers them so, to be parsed fast), to the
+   * nanosecond on the embedded store.
+   */
+  pointRows(db: string, query: PointRowsQuery): Promise<PointRow[]>;
   close(): Promise<void>;
 }

@@ -20,6 +20,7 @@ function oneOfEach(): errors.BrokerError[] {
     new errors.SchemaViolationError('m', detail),
     new errors.InvalidPointError(detail),
     new errors.InvalidRequestError('x', '/p'),
+    new errors.BudgetsInvalidError(detail),
     new errors.TokenMissingError(),
     new errors.TokenInvalidError('x'),
     new errors.InvalidCredentialsError(),

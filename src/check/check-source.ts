@@ -1,0 +1,96 @@
+// Where a check reads stored points: one interface, implemented once over the read side (InfluxDB or embedded).
+import { NotFoundError } from '../errors.js';
+import { MAX_TIME_NS, MIN_TIME_NS } from '../ingest/time.js';
+import type { MetricDefinition } from '../metrics/registry.js';
+import type { ReadStore, RowsQuery } from '../read/read-store.js';
+import { type CheckPoint, fromRow } from './series.js';
+
+/** Stored points a check compares with. */
+export interface CheckSource {
+  /** The measurements holding this metric's points: the one its gate names, else every measurement of its database. */
+  measurements(metric: MetricDefinition): Promise<string[]>;
+  /**
+   * Points of `metric` whose revision tag is one of `revisions`, in these measurements: one query
+   * for all revisions and measurements together (one per measurement for a metric without
+   * `seriesTags`, whose every tag is read).
+   */
+  pointsAt(metric: MetricDefinition, revisions: readonly string[], measurements: readonly string[]): Promise<CheckPoint[]>;
+  /**
+   * For metrics without a revision tag: the newest snapshot strictly before `beforeNs` per
+   * measurement: the points sharing the newest point's `snapshotTag` value, or without one, the
+   * points of the second up to the newest point.
+   */
+  snapshotBefore(metric: MetricDefinition, beforeNs: bigint, measurements: readonly string[]): Promise<CheckPoint[]>;
+}
+
+/** Without a snapshot tag, points this close before the newest one belong to its snapshot (one payload's stamps are consecutive nanoseconds). */
+export const SNAPSHOT_WINDOW_NS = 1_000_000_000n;
+
+/** The tags a check needs of a metric's points: series identity, revision, snapshot, key fields that are tags. */
+function tagsRead(metric: MetricDefinition): string[] {
+  const g = metric.gate;
+  const tags = [...(g.seriesTags ?? []), ...g.keyFields, g.revisionTag, g.snapshotTag, g.countBy].filter((t): t is string => t !== undefined && t !== 'measurement');
+  return [...new Set(tags)];
+}
+
+/** A missing database or measurement holds no points. */
+async function orEmpty<T>(p: Promise<T[]>): Promise<T[]> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof NotFoundError) return [];
+    throw err;
+  }
+}
+
+/** The read side as a CheckSource; the same code answers on InfluxDB and on the embedded store. */
+export class ReadStoreCheckSource implements CheckSource {
+  readonly #store: ReadStore;
+
+  constructor(store: ReadStore) {
+    this.#store = store;
+  }
+
+  async measurements(metric: MetricDefinition): Promise<string[]> {
+    if (metric.gate.measurement !== undefined) return [metric.gate.measurement];
+    return orEmpty(this.#store.measurements(metric.database));
+  }
+
+  /** Points of some measurements: with the series tags known, only they are read, in one query. */
+  async #read(metric: MetricDefinition, measurements: readonly string[], query: Omit<RowsQuery, 'measurement' | 'order' | 'limit'>): Promise<CheckPoint[]> {
+    if (measurements.length === 0) return [];
+    if (metric.gate.seriesTags !== undefined) {
+      const rows = await orEmpty(this.#store.pointRows(metric.database, { ...query, measurements: [...measurements], tags: tagsRead(metric) }));
+      return rows.map((r) => fromRow(r.measurement, r));
+    }
+    const parts = await Promise.all(measurements.map((m) => this.#rows(metric, { ...query, measurement: m, order: 'asc' })));
+    return parts.flat();
+  }
+
+  async #rows(metric: MetricDefinition, query: RowsQuery): Promise<CheckPoint[]> {
+    const rows = await orEmpty(this.#store.rowsAnswer(metric.database, query).then((a) => a.rows));
+    return rows.map((r) => fromRow(query.measurement, r));
+  }
+
+  async pointsAt(metric: MetricDefinition, revisions: readonly string[], measurements: readonly string[]): Promise<CheckPoint[]> {
+    const tag = metric.gate.revisionTag;
+    const wanted = [...new Set(revisions)].filter((r) => r !== '');
+    if (tag === undefined || wanted.length === 0) return [];
+    return this.#read(metric, measurements, { from: MIN_TIME_NS, to: MAX_TIME_NS, where: { [tag]: wanted } });
+  }
+
+  async snapshotBefore(metric: MetricDefinition, beforeNs: bigint, measurements: readonly string[]): Promise<CheckPoint[]> {
+    const parts = await Promise.all(
+      measurements.map(async (measurement) => {
+        const base = { measurement, from: MIN_TIME_NS, to: beforeNs, where: {}, order: 'desc' as const };
+        const [latest] = await this.#rows(metric, { ...base, limit: 1 });
+        if (!latest) return [];
+        const tag = metric.gate.snapshotTag;
+        const value = tag === undefined ? undefined : latest.tags[tag];
+        if (tag !== undefined && value !== undefined) return this.#read(metric, [measurement], { from: MIN_TIME_NS, to: beforeNs, where: { [tag]: [value] } });
+        return this.#read(metric, [measurement], { from: latest.time - SNAPSHOT_WINDOW_NS + 1n, to: latest.time + 1n, where: {} });
+      }),
+    );
+    return parts.flat();
+  }
+}
