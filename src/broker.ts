@@ -1,9 +1,12 @@
 // Builds the broker's collaborators from the configuration: registry, journal, sink, users, tokens, worker.
+import path from 'node:path';
 import type { Config } from './config.js';
 import { resolveSecret } from './auth/secret.js';
+import { type CheckStore, SqliteCheckStore } from './check/check-store.js';
 import { TokenService } from './auth/tokens.js';
 import { UsersStore } from './auth/users.js';
 import { type Clock, systemClock } from './clock.js';
+import { dataFileError } from './data-files.js';
 import { FreeSpace } from './journal/free-space.js';
 import { Journal } from './journal/journal.js';
 import type { JournalStart } from './journal/journal-files.js';
@@ -31,6 +34,8 @@ export interface BrokerDeps {
   clock: Clock;
   /** What the store holds: refuses before the 2xx what it would drop (field types, tag values). */
   guard: StoreGuard;
+  /** Recorded regression checks (`checks.sqlite` in the data dir). */
+  checks: CheckStore;
 }
 
 /** The sink the configuration names: InfluxDB when QMB_INFLUX_URL is set, else the embedded store. */
@@ -65,6 +70,14 @@ export function createBroker(
     journal.close();
     throw err;
   }
+  let checks: CheckStore;
+  try {
+    checks = new SqliteCheckStore(config.dataDir);
+  } catch (err) {
+    journal.close();
+    void sink.close();
+    throw dataFileError('checks', path.join(config.dataDir, 'checks.sqlite'), err);
+  }
   const storage = new FreeSpace(config.dataDir, config.minFreeBytes, clock);
   const telemetry = new Telemetry(journal);
   const guard = createStoreGuard(sink, config, journal, { clock, logger: options.logger });
@@ -76,7 +89,7 @@ export function createBroker(
     observer: observeWithGuard(telemetry, guard),
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  return { config, registry, journal, storage, sink, users, tokens, worker, telemetry, clock, guard };
+  return { config, registry, journal, storage, sink, users, tokens, worker, telemetry, clock, guard, checks };
 }
 
 /** Stops delivery (after flushing what the sink takes before the deadline) and closes the stores. */
@@ -86,5 +99,6 @@ export async function closeBroker(deps: BrokerDeps, flushDeadlineMs: number): Pr
   // A write still in flight past the deadline stays pending in the journal and is sent again next start.
   while (deps.worker.busy && deps.clock.now() < flushDeadlineMs + 1000) await new Promise((r) => setTimeout(r, 10));
   deps.journal.close();
+  await deps.checks.close();
   await deps.sink.close();
 }

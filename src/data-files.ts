@@ -7,12 +7,13 @@ import { JournalRefusedError, StartupError } from './errors.js';
 export const STARTUP_RUNBOOK = 'docs/runbook.md#the-broker-does-not-start';
 
 /** The files of the data dir (and the dir itself), by the job they do. */
-export type DataFileRole = 'journal' | 'marker' | 'store' | 'users' | 'secret' | 'dataDir';
+export type DataFileRole = 'journal' | 'marker' | 'store' | 'checks' | 'users' | 'secret' | 'dataDir';
 
 const NAMES: Record<DataFileRole, string> = {
   journal: 'journal',
   marker: 'journal marker',
   store: 'embedded store',
+  checks: 'recorded checks',
   users: 'users file',
   secret: 'key file',
   dataDir: 'data dir',
@@ -24,6 +25,7 @@ const DAMAGED: Record<DataFileRole, string> = {
     'restore journal.sqlite from a backup (docs/backup.md), or start with an empty journal: qmb serve --new-journal (sets the damaged files aside; the undelivered submissions in them are not sent)',
   marker: 'if journal.sqlite is the right journal, start once with qmb serve --accept-journal, which writes the marker anew',
   store: 'restore store.sqlite from a backup (docs/backup.md), or move it out of the data dir to start with an empty embedded store',
+  checks: 'restore checks.sqlite from a backup (docs/backup.md), or move it out of the data dir: it holds only recorded checks, no metrics',
   users: 'fix the file or restore it from a backup (docs/backup.md); qmb users add writes a valid one',
   secret:
     'restore it from a backup (docs/backup.md) to keep the issued tokens valid, or remove it to have a new key generated (every issued token then stops working)',

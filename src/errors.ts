@@ -114,8 +114,9 @@ export class InvalidPointError extends BrokerError {
 }
 
 export class InvalidRequestError extends BrokerError {
-  constructor(message: string, path = '') {
-    super('INVALID_REQUEST', 400, message, { details: path ? [{ path, message }] : [] });
+  /** `details`: every problem when there are several (a request that breaks its route's schema); else one at `path`. */
+  constructor(message: string, path = '', details?: ErrorDetail[]) {
+    super('INVALID_REQUEST', 400, message, { details: details ?? (path ? [{ path, message }] : []) });
   }
 }
 
@@ -161,9 +162,10 @@ export class InvalidCredentialsError extends AuthError {
 }
 
 export class ForbiddenMetricError extends BrokerError {
-  constructor(user: string, metric: string) {
+  /** `path`: where the metric is named (a payload's `/metadata/metrics`, by default). */
+  constructor(user: string, metric: string, path = '/metadata/metrics') {
     super('METRIC_FORBIDDEN', 403, `user "${user}" may not write metric "${metric}"`, {
-      details: [{ path: '/metadata/metrics', message: 'not in the metrics this user may write' }],
+      details: [{ path, message: 'not in the metrics this user may write' }],
     });
   }
 }

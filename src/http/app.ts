@@ -1,6 +1,7 @@
 // The app factory: a Fastify server with every route, not yet listening.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { ErrorObject } from 'ajv';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { BrokerDeps } from '../broker.js';
 import {
@@ -8,6 +9,7 @@ import {
   BrokerError,
   InternalError,
   InvalidJsonError,
+  InvalidRequestError,
   NotFoundError,
   RateLimitedError,
   RequestRefusedError,
@@ -17,7 +19,9 @@ import {
 } from '../errors.js';
 import { JsonBody } from '../ingest/json.js';
 import { AcceptStamp } from '../ingest/stamp.js';
+import { toDetails } from '../metrics/schema-errors.js';
 import { registerCatalogRoutes } from './catalog-routes.js';
+import { registerCheckRoutes } from './check-routes.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
 import { registerIngestRoutes } from './ingest-routes.js';
 import { registerLegacyRoutes } from './legacy-routes.js';
@@ -35,6 +39,22 @@ export interface AppOptions {
 /** The body size a request announced, when it did (a chunked body has no Content-Length). */
 function contentLength(header: string | string[] | undefined): number | undefined {
   return typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : undefined;
+}
+
+/**
+ * A request that breaks its route's schema: INVALID_REQUEST with every problem, located by a JSON
+ * Pointer into the body, or by the parameter's name in the query string and path.
+ */
+function validationError(err: FastifyError, request: FastifyRequest): InvalidRequestError {
+  const where = err.validationContext ?? 'body';
+  const input = where === 'body' ? request.body : where === 'querystring' ? request.query : request.params;
+  const details = toDetails(err.validation as unknown as ErrorObject[], input).map((d) =>
+    where === 'body' ? d : { ...d, path: d.path.replace(/^\//, '') || where },
+  );
+  const first = details[0];
+  const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
+  const part = where === 'body' ? 'request body' : where === 'querystring' ? 'query string' : 'path';
+  return new InvalidRequestError(`${part} is not valid: ${first ? `${first.path || '/'}: ${first.message}` : err.message}${more}`, '', details);
 }
 
 /** Maps any error to the broker's JSON error body and status. */
@@ -106,7 +126,9 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
   });
 
   app.setErrorHandler((err, request, reply) => {
-    const known = toBrokerError(err as Error, config.maxBodyBytes, contentLength(request.headers['content-length']));
+    const known = (err as FastifyError).validation
+      ? validationError(err as FastifyError, request)
+      : toBrokerError(err as Error, config.maxBodyBytes, contentLength(request.headers['content-length']));
     const brokerError = known ?? new InternalError();
     if (!known) request.log.error({ err }, 'unhandled error');
     const status = request.routeOptions.config?.legacy ? brokerError.legacyStatus : brokerError.status;
@@ -124,5 +146,6 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
   registerOpsRoutes(app, deps);
   registerReadRoutes(app, deps);
   registerDashboardRoutes(app, deps);
+  registerCheckRoutes(app, deps);
   return app;
 }

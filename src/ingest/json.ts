@@ -152,6 +152,14 @@ export class JsonBody {
   }
 
   /**
+   * A body for a value taken out of a larger parsed body (a payload inside a check request), with
+   * the number literals it was written with.
+   */
+  static fromLossless(tree: LosslessValue): JsonBody {
+    return new JsonBody(toPlain(tree), tree, undefined);
+  }
+
+  /**
    * Parses a body's bytes: INVALID_ENCODING unless they are UTF-8, then as `parse`.
    */
   static parseBytes(bytes: Uint8Array): JsonBody {

@@ -1,0 +1,213 @@
+// The regression gate over HTTP: POST /api/v1/checks runs a check, GET reads recorded ones, and the budgets schema.
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRouteSchemaDef } from 'fastify/types/schema.js';
+import type { BrokerDeps } from '../broker.js';
+import { budgetsJsonSchema } from '../check/budgets-schema.js';
+import { validateBudgets } from '../check/budgets.js';
+import { ReadStoreCheckSource } from '../check/check-source.js';
+import { CHECK_LIST_DEFAULTS } from '../check/check-store.js';
+import { runCheck } from '../check/engine.js';
+import { type HeadMetric, headFromPayloads, headFromRevision } from '../check/head.js';
+import { CheckResultSchema, VERDICTS } from '../check/result.js';
+import { parseWaivers } from '../check/waivers.js';
+import { ForbiddenMetricError, InvalidRequestError, NotFoundError } from '../errors.js';
+import { JsonBody, type LosslessValue } from '../ingest/json.js';
+import { StringEnum } from '../metrics/gate-config.js';
+import { createReadStore } from '../read/create-read-store.js';
+import type { ReadStore } from '../read/read-store.js';
+import { jsonBodyOf } from './accept.js';
+import { authenticate } from './auth-hook.js';
+
+const Revision = Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
+
+const HeadPayloads = Type.Object(
+  {
+    payloads: Type.Array(Type.Unknown({ description: 'a payload as POST /api/v1/metrics takes it' }), {
+      minItems: 1,
+      description: 'the metrics of the change, not yet stored; validated and converted as POST /api/v1/metrics would',
+    }),
+  },
+  { additionalProperties: false },
+);
+const HeadRevision = Type.Object(
+  { revision: Type.String({ ...Revision, description: 'compare what the broker already holds for this revision' }) },
+  { additionalProperties: false },
+);
+
+/** The body of POST /api/v1/checks. `head` is one of two shapes (oneOf: the errors name the closer one). */
+export const CheckRequestSchema = Type.Object(
+  {
+    head: Type.Unsafe<Static<typeof HeadPayloads> | Static<typeof HeadRevision>>({ oneOf: [HeadPayloads, HeadRevision] }),
+    baseline: Type.Object(
+      {
+        revisions: Type.Array(Revision, {
+          maxItems: 1000,
+          description: 'candidate revisions, newest first: per series the first one that holds it is the baseline',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    budgets: Type.Optional(
+      Type.Unknown({ description: 'a budgets document (GET /api/v1/checks/budgets.schema.json); its problems are BUDGETS_INVALID at /budgets/...' }),
+    ),
+    waivers: Type.Optional(
+      Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 1000, description: '"<metric> <series glob>: <reason>", as after Quality-Waiver: in a commit message' }),
+    ),
+    record: Type.Boolean({ description: 'keep the result (GET /api/v1/checks/{id}); needs a user that may write every metric of the head' }),
+  },
+  { additionalProperties: false },
+);
+export type CheckRequestBody = Static<typeof CheckRequestSchema>;
+
+const ErrorSchema = Type.Object(
+  {
+    data: Type.String(),
+    error_code: Type.Integer(),
+    code: Type.String(),
+    errors: Type.Array(Type.Object({ path: Type.String(), message: Type.String(), offset: Type.Optional(Type.Integer()) })),
+  },
+  { additionalProperties: true, description: 'the broker error body' },
+);
+
+const CheckSummarySchema = Type.Composite([Type.Omit(CheckResultSchema, ['id', 'rows']), Type.Object({ id: Type.Integer() })], {
+  additionalProperties: false,
+});
+
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'the id a recorded check was given' }) }, { additionalProperties: false });
+
+const ListQuery = Type.Object(
+  {
+    revision: Type.Optional(Type.String({ minLength: 1, description: 'checks whose head carries this revision' })),
+    verdict: Type.Optional(StringEnum(VERDICTS)),
+    limit: Type.Integer({ minimum: 1, maximum: CHECK_LIST_DEFAULTS.maxLimit, default: CHECK_LIST_DEFAULTS.limit, description: 'newest first, at most this many' }),
+  },
+  { additionalProperties: false },
+);
+
+// Request parts are checked with every problem reported (allErrors) and nothing dropped or
+// coerced in a body: Fastify's default Ajv removes unknown properties silently. `verbose` gives
+// the error details the schemas, for "did you mean" hints.
+const bodyAjv = new Ajv({ allErrors: true, strict: false, verbose: true });
+const urlAjv = new Ajv({ allErrors: true, strict: false, verbose: true, coerceTypes: true, useDefaults: true });
+const compile = ({ schema, httpPart }: FastifyRouteSchemaDef<unknown>) => (httpPart === 'body' ? bodyAjv : urlAjv).compile(schema as TSchema);
+
+/** The head's payloads with the number literals they were written with (5 and 5.0 differ in the store). */
+function payloadBodies(body: JsonBody): JsonBody[] {
+  const tree = body.lossless() as { head: { payloads: LosslessValue[] } };
+  return tree.head.payloads.map((p) => JsonBody.fromLossless(p));
+}
+
+/** Registers the check routes; `store` defaults to the one matching deps.sink. */
+export function registerCheckRoutes(app: FastifyInstance, deps: BrokerDeps, store: ReadStore = createReadStore(deps)): void {
+  const source = new ReadStoreCheckSource(store);
+  const auth = authenticate(deps.tokens, deps.users);
+  // Reading recorded checks is reading: any valid token, or none when the operator opened reading.
+  const readAuth = async (request: FastifyRequest): Promise<void> => {
+    if (!deps.config.publicRead) await auth(request);
+  };
+  const bodies = new WeakMap<FastifyRequest, JsonBody>();
+
+  app.post(
+    '/api/v1/checks',
+    {
+      onRequest: auth,
+      // The JSON parser keeps number literals (JsonBody); the schema is checked on the plain tree.
+      preValidation: async (request) => {
+        const parsed = jsonBodyOf(request);
+        bodies.set(request, parsed);
+        request.body = parsed.plain;
+      },
+      validatorCompiler: compile,
+      schema: {
+        tags: ['checks'],
+        summary: 'Check a change against its baseline (and record the result)',
+        description:
+          'Compares the head (payloads not yet stored, or a stored revision) with the first baseline candidate holding each series, judges every row by the builtin rules and the budgets, applies waivers. Any valid token may check; recording needs a user that may write every metric of the head (403 METRIC_FORBIDDEN). See docs/gate.md.',
+        security: [{ jwt: [] }],
+        body: CheckRequestSchema,
+        response: { 200: CheckResultSchema, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 415: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const body = request.body as CheckRequestBody;
+      const user = request.user!;
+      const waivers = parseWaivers(body.waivers ?? [], '/waivers');
+      // A copy: the plain tree turns into the literal-keeping one below, the compiled rules keep theirs.
+      const budgets = body.budgets === undefined ? undefined : validateBudgets(structuredClone(body.budgets), { registry: deps.registry, pointerPrefix: '/budgets' });
+      const candidates = [...body.baseline.revisions];
+      const mayRecord = (metric: string, path: string): void => {
+        if (body.record && !deps.users.mayWrite(user, metric)) throw new ForbiddenMetricError(user.name, metric, path);
+      };
+      let head: HeadMetric[];
+      if ('payloads' in body.head) {
+        const payloads = payloadBodies(bodies.get(request) as JsonBody);
+        head = headFromPayloads(payloads, deps.registry, BigInt(deps.clock.now()) * 1_000_000n, { authorize: (m) => mayRecord(m.name, '/metadata/metrics') });
+      } else {
+        const revision = body.head.revision;
+        head = await headFromRevision(source, deps.registry, revision);
+        if (head.length === 0) {
+          const tagged = deps.registry.all().filter((m) => m.gate.revisionTag !== undefined && m.gate.kind !== 'none').map((m) => m.name);
+          throw new InvalidRequestError(`the broker holds no points of revision "${revision}" (looked in ${tagged.join(', ')})`, '/head/revision');
+        }
+        for (const h of head) mayRecord(h.metric.name, '/head/revision');
+      }
+      const result = await runCheck({ head, candidates, budgets, waivers, now: new Date(deps.clock.now()) }, source);
+      return body.record ? deps.checks.save(result) : result;
+    },
+  );
+
+  app.get(
+    '/api/v1/checks/budgets.schema.json',
+    {
+      schema: {
+        tags: ['checks'],
+        summary: 'The JSON Schema of budgets files (qmb check --budgets)',
+        description: 'Editors can validate a budgets file with it: `# yaml-language-server: $schema=<broker>/api/v1/checks/budgets.schema.json`. No token needed.',
+        response: { 200: Type.Unsafe({ type: 'object', additionalProperties: true, description: 'a draft-07 JSON Schema' }) },
+      },
+    },
+    async () => budgetsJsonSchema(),
+  );
+
+  app.get(
+    '/api/v1/checks/:id',
+    {
+      onRequest: readAuth,
+      validatorCompiler: compile,
+      schema: {
+        tags: ['checks'],
+        summary: 'A recorded check, with its rows',
+        security: [{ jwt: [] }, {}],
+        params: IdParams,
+        response: { 200: CheckResultSchema, 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as Static<typeof IdParams>;
+      const found = await deps.checks.get(id);
+      if (!found) throw new NotFoundError(`check ${id}`);
+      return found;
+    },
+  );
+
+  app.get(
+    '/api/v1/checks',
+    {
+      onRequest: readAuth,
+      validatorCompiler: compile,
+      schema: {
+        tags: ['checks'],
+        summary: 'Recorded checks without their rows, newest first',
+        security: [{ jwt: [] }, {}],
+        querystring: ListQuery,
+        response: { 200: Type.Object({ checks: Type.Array(CheckSummarySchema) }, { additionalProperties: false }), 400: ErrorSchema, 401: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const q = request.query as Static<typeof ListQuery>;
+      return { checks: await deps.checks.list({ revision: q.revision, verdict: q.verdict, limit: q.limit }) };
+    },
+  );
+}
