@@ -2,6 +2,7 @@
 // The `qmb` command line: one file per verb, all registered here.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerCheck } from './check.js';
 import { registerDb } from './db.js';
 import { registerDemoData } from './demo-data.js';
 import { registerExport } from './export.js';
@@ -33,6 +34,7 @@ registerDb(program);
 registerValidate(program);
 registerSubmissions(program);
 registerProducerCommands(program);
+registerCheck(program);
 registerGrafanaCommands(program);
 registerDemoData(program);
 registerExport(program);

@@ -130,3 +130,18 @@ export async function commitDetails(repo: string, rev = 'HEAD'): Promise<CommitD
   const [id = '', title = '', date = ''] = out.replace(/\n$/, '').split('\0');
   return { id, title, date };
 }
+
+/**
+ * The baseline candidates of the change at HEAD against `ref` (e.g. `origin/main`): their merge-base
+ * and its first-parent ancestors, newest first, `count` in all at most.
+ */
+export async function baselineCandidates(repo: string, ref: string, count = 50): Promise<string[]> {
+  const base = (await git(repo, ['merge-base', 'HEAD', ref])).trim();
+  const list = await git(repo, ['rev-list', '--first-parent', '-n', String(count), base]);
+  return list.split('\n').filter((l) => l !== '');
+}
+
+/** The full message of a commit (subject, body and trailers). */
+export async function commitMessage(repo: string, rev: string): Promise<string> {
+  return git(repo, ['log', '-1', '--format=%B', rev, '--']);
+}

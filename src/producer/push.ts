@@ -58,12 +58,14 @@ function oneLine(s: string): string {
   return s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
-interface Body {
+/** An answer's body: its JSON object when it is one, and the text. */
+export interface Body {
   json?: Record<string, unknown>;
   text: string;
 }
 
-async function readBody(res: Response): Promise<Body> {
+/** Reads an answer's body; a body that is not a JSON object is kept as text. */
+export async function readBody(res: Response): Promise<Body> {
   const text = await res.text().catch(() => '');
   try {
     const parsed: unknown = JSON.parse(text);
@@ -79,7 +81,7 @@ function str(v: unknown): string | undefined {
 }
 
 /** Reads the broker's error body (`data`, `code`, `errors`) or the token library's keys (`description`). */
-function errorOf(res: Response, body: Body): Pick<PushResult, 'code' | 'message' | 'errors'> {
+export function errorOf(res: Response, body: Body): Pick<PushResult, 'code' | 'message' | 'errors'> {
   const j = body.json ?? {};
   const message = str(j.data) ?? str(j.description) ?? str(j.message) ?? (oneLine(body.text) || res.statusText);
   const errors: PushErrorDetail[] = [];
