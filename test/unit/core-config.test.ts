@@ -76,6 +76,11 @@ describe('loadConfig', () => {
     refuses({ QMB_SECRET_KEY: 'x'.repeat(40), QMB_SECRET_KEY_FILE: '/nonexistent' }, 'QMB_SECRET_KEY');
   });
 
+  it('leaves the variables of the client verbs alone (a CI runner may set them next to a broker)', () => {
+    const c = loadConfig({ QMB_URL: 'http://broker:5000', QMB_TOKEN: 't', QMB_PASSWORD: 'p', QMB_PUBLIC_URL: 'https://qmb.example.org' });
+    assert.equal(c.port, 5000);
+  });
+
   it('reads a config file under the environment, and names bad keys in it', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'qmb-config-'));
     try {
