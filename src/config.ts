@@ -172,7 +172,7 @@ export function settingsHelp(): string {
 }
 
 /** Variables of the `qmb` client verbs; they share the prefix but are not broker settings. */
-const CLIENT_VARIABLES = new Set(['QMB_URL', 'QMB_TOKEN', 'QMB_PASSWORD', 'QMB_CONFIG_FILE', 'QMB_PUBLIC_URL']);
+export const CLIENT_VARIABLES: ReadonlySet<string> = new Set(['QMB_URL', 'QMB_TOKEN', 'QMB_PASSWORD', 'QMB_CONFIG_FILE', 'QMB_PUBLIC_URL']);
 
 function readConfigFile(file: string): Record<string, string> {
   let parsed: unknown;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SETTINGS } from '../../src/config.js';
+import { CLIENT_VARIABLES, SETTINGS } from '../../src/config.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const read = (name: string) => readFileSync(path.join(root, 'docs', name), 'utf8');
@@ -20,7 +20,7 @@ test('configuration.md describes every QMB_* setting of src/config.ts with its d
   }
   for (const m of doc.matchAll(/`(QMB_[A-Z_]+)`/g)) {
     const name = m[1] ?? '';
-    assert.ok(name in SETTINGS || ['QMB_CONFIG_FILE', 'QMB_URL', 'QMB_TOKEN', 'QMB_PASSWORD'].includes(name), `${name} is documented but unknown`);
+    assert.ok(name in SETTINGS || CLIENT_VARIABLES.has(name), `${name} is documented but unknown`);
   }
 });
 
@@ -39,7 +39,7 @@ test('the docs exist, link each other correctly and hold no machine-specific pat
     const doc = read(name);
     assert.doesNotMatch(doc, /\/work\/|\/home\/[a-z]|\/tmp\/qmb-/, `${name} holds a local path`);
     for (const m of doc.matchAll(/\]\(([a-z-]+\.md)(#[^)]*)?\)/g)) {
-      assert.ok(DOCS.includes(m[1] ?? '') || ['metrics.md', 'ci-authors.md', 'read-api.md', 'dashboard.md', 'performance.md'].includes(m[1] ?? ''), `${name} links ${m[1]}`);
+      assert.ok(DOCS.includes(m[1] ?? '') || ['metrics.md', 'ci-authors.md', 'read-api.md', 'dashboard.md', 'performance.md', 'gate.md'].includes(m[1] ?? ''), `${name} links ${m[1]}`);
     }
   }
   const upgrade = read('upgrade-from-legacy.md');
