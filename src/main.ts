@@ -8,7 +8,7 @@ import { type BrokerDeps, closeBroker, createBroker } from './broker.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { loadTls } from './http/tls.js';
-import { Backoff } from './journal/backoff.js';
+import { Backoff } from './backoff.js';
 import type { JournalStart } from './journal/journal-files.js';
 
 export interface RunningBroker {

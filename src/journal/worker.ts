@@ -1,6 +1,6 @@
 // Delivers journaled points to the sink: batches per database, in order, with retries and backoff.
 import type { Sink, WriteResult } from '../sinks/sink.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../backoff.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { Journal } from './journal.js';
 import type { PendingEntry } from './submission.js';

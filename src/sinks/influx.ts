@@ -1,5 +1,5 @@
 // InfluxDB sink: the 1.x `/write` and `/query` HTTP API (also served by 2.x/3.x compatibility layers).
-import { parseRetryAfter } from '../journal/backoff.js';
+import { parseRetryAfter } from '../backoff.js';
 import type { Health, Sink, SinkLogger, WriteResult } from './sink.js';
 
 export interface InfluxOptions {
