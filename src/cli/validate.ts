@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { BrokerError } from '../errors.js';
 import { duplicatesNote } from '../ingest/duplicates.js';
 import { JsonBody } from '../ingest/json.js';
-import { preparePayload } from '../ingest/prepare.js';
+import { preparePayload } from '../metrics/prepare.js';
 import { loadRegistry } from '../metrics/registry.js';
 import { joinUrl } from '../producer/push.js';
 import { cliConfig } from './context.js';
