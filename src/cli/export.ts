@@ -8,7 +8,7 @@ import { parse } from 'lossless-json';
 import type { Config } from '../config.js';
 import { formatPoint } from '../ingest/line-protocol.js';
 import type { FieldValue, Point } from '../ingest/points.js';
-import { InfluxSink } from '../sinks/influx.js';
+import { InfluxSink } from '../influx/sink.js';
 import type { Sink } from '../sinks/sink.js';
 import { cliConfig } from './context.js';
 

@@ -1,8 +1,8 @@
 // Picks the read store that matches the configured sink.
 import type Database from 'better-sqlite3';
 import type { BrokerDeps } from '../broker.js';
-import { EmbeddedReadStore } from './embedded-read-store.js';
-import { InfluxReadStore } from './influx-read-store.js';
+import { EmbeddedReadStore } from '../embedded/read-store.js';
+import { InfluxReadStore } from '../influx/read-store.js';
 import type { ReadStore } from './read-store.js';
 
 /**

@@ -2,8 +2,8 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { DeliveryObserver, WorkerLogger } from '../journal/worker.js';
-import { EmbeddedSink } from '../sinks/embedded.js';
-import { InfluxSink } from '../sinks/influx.js';
+import { EmbeddedSink } from '../embedded/store.js';
+import { InfluxSink } from '../influx/sink.js';
 import type { Sink } from '../sinks/sink.js';
 import { EmbeddedFacts } from './embedded-facts.js';
 import type { StoreFacts } from './facts.js';

@@ -1,7 +1,7 @@
 // StoreFacts of InfluxDB 1.x: InfluxQL over /query (SHOW FIELD KEYS, per-shard COUNTs, SHOW TAG VALUES).
 import type { FieldType } from '../ingest/points.js';
-import { ident, literal } from '../read/influxql.js';
-import { type InfluxOptions, influxAuthHeaders } from '../sinks/influx.js';
+import { ident, literal } from '../influx/influxql.js';
+import { type InfluxOptions, influxAuthHeaders } from '../influx/sink.js';
 import type { FieldTypeSummary, StoreFacts } from './facts.js';
 
 interface Result {

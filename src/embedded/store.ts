@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { dataFileError } from '../data-files.js';
 import { parseLines } from '../ingest/line-protocol.js';
 import type { FieldType, FieldValue } from '../ingest/points.js';
-import type { Health, Sink, WriteResult } from './sink.js';
+import type { Health, Sink, WriteResult } from '../sinks/sink.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS databases (name TEXT PRIMARY KEY);

@@ -1,6 +1,6 @@
 // InfluxDB sink: the 1.x `/write` and `/query` HTTP API (also served by 2.x/3.x compatibility layers).
 import { parseRetryAfter } from '../backoff.js';
-import type { Health, Sink, SinkLogger, WriteResult } from './sink.js';
+import type { Health, Sink, SinkLogger, WriteResult } from '../sinks/sink.js';
 
 export interface InfluxOptions {
   url: string;

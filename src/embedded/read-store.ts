@@ -1,8 +1,8 @@
 // Reading the embedded SQLite store with bound parameters only; JSON columns read with json_each/json_extract.
 import type Database from 'better-sqlite3';
 import { NotFoundError } from '../errors.js';
-import type { FieldJson, FieldKey, ReadStore, Row, RowsAnswer, RowsQuery, SeriesAnswer, SeriesGroup, SeriesQuery, TagFilter } from './read-store.js';
-import { type RawRow, type RawTableRow, finishRows, finishSeries, pickCells, sortedUnique, toFieldJson } from './shape.js';
+import type { FieldJson, FieldKey, ReadStore, Row, RowsAnswer, RowsQuery, SeriesAnswer, SeriesGroup, SeriesQuery, TagFilter } from '../read/read-store.js';
+import { type RawRow, type RawTableRow, finishRows, finishSeries, pickCells, sortedUnique, toFieldJson } from '../read/shape.js';
 
 type Param = string | number | bigint | null;
 

@@ -1,10 +1,10 @@
 // Reading InfluxDB 1.x with InfluxQL over /query; answers parsed without losing nanosecond times.
 import { parse } from 'lossless-json';
 import { NotFoundError } from '../errors.js';
-import { type InfluxOptions, influxAuthHeaders } from '../sinks/influx.js';
+import { type InfluxOptions, influxAuthHeaders } from './sink.js';
 import { ident, tagConditions, whereClause } from './influxql.js';
-import type { FieldJson, FieldKey, ReadStore, Row, RowsAnswer, RowsQuery, SeriesAnswer, SeriesGroup, SeriesQuery, TagFilter } from './read-store.js';
-import { type RawRow, type RawTableRow, finishRows, finishSeries, sortedUnique, toFieldJson } from './shape.js';
+import type { FieldJson, FieldKey, ReadStore, Row, RowsAnswer, RowsQuery, SeriesAnswer, SeriesGroup, SeriesQuery, TagFilter } from '../read/read-store.js';
+import { type RawRow, type RawTableRow, finishRows, finishSeries, sortedUnique, toFieldJson } from '../read/shape.js';
 
 /** Same connection settings as the sink's. */
 export type InfluxReadOptions = InfluxOptions;
