@@ -9,7 +9,7 @@ import { Journal } from './journal/journal.js';
 import type { JournalStart } from './journal/journal-files.js';
 import { DeliveryWorker, type WorkerLogger } from './journal/worker.js';
 import { type MetricRegistry, loadRegistry } from './metrics/registry.js';
-import { EmbeddedSink } from './embedded/store.js';
+import { EmbeddedStore } from './embedded/store.js';
 import { InfluxSink } from './influx/sink.js';
 import type { Sink, SinkLogger } from './sinks/sink.js';
 import { createStoreGuard, observeWithGuard } from './stored/create.js';
@@ -44,7 +44,7 @@ export function createSink(config: Config, logger?: SinkLogger): Sink {
       ...(logger ? { logger } : {}),
     });
   }
-  return new EmbeddedSink(config.dataDir, { maxValuesPerTag: config.maxValuesPerTag });
+  return new EmbeddedStore(config.dataDir, { maxValuesPerTag: config.maxValuesPerTag });
 }
 
 /** Builds all collaborators; nothing runs until the worker is started. */

@@ -1,4 +1,4 @@
-// Reading the embedded SQLite store with bound parameters only; JSON columns read with json_each/json_extract.
+// The embedded store, read side: bound parameters only; JSON columns read with json_each/json_extract.
 import type Database from 'better-sqlite3';
 import { NotFoundError } from '../errors.js';
 import type { FieldJson, FieldKey, ReadStore, Row, RowsAnswer, RowsQuery, SeriesAnswer, SeriesGroup, SeriesQuery, TagFilter } from '../read/read-store.js';
@@ -45,7 +45,7 @@ export class EmbeddedReadStore implements ReadStore {
   readonly kind = 'embedded' as const;
   readonly #db: Database.Database;
 
-  /** Takes the embedded sink's SQLite handle; the sink owns it and closes it. */
+  /** Takes the EmbeddedStore's SQLite handle; the store owns it and closes it. */
   constructor(db: Database.Database) {
     this.#db = db;
   }

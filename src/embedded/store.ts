@@ -1,4 +1,4 @@
-// The embedded store: points kept in SQLite with InfluxDB's semantics (series, typed fields, upsert by time).
+// The embedded store, write side: points kept in SQLite with InfluxDB's semantics (series, typed fields, upsert by time); the broker's Sink when no InfluxDB is configured.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS tag_values (
 /** InfluxDB's default `max-values-per-tag`. */
 export const DEFAULT_MAX_VALUES_PER_TAG = 100_000;
 
-export interface EmbeddedOptions {
+export interface EmbeddedStoreOptions {
   /** Distinct values a tag key may have per measurement and database; 0 turns the limit off. */
   maxValuesPerTag?: number;
 }
@@ -77,7 +77,7 @@ function fieldJson(v: FieldValue): string {
   }
 }
 
-export class EmbeddedSink implements Sink {
+export class EmbeddedStore implements Sink {
   readonly kind = 'embedded' as const;
   readonly file: string;
   #db: Database.Database;
@@ -95,7 +95,7 @@ export class EmbeddedSink implements Sink {
   #insertDb: Database.Statement;
 
   /** Opens (or creates) the store of a data dir; throws a StartupError naming the file when it cannot. */
-  constructor(dataDir: string, options: EmbeddedOptions = {}) {
+  constructor(dataDir: string, options: EmbeddedStoreOptions = {}) {
     this.file = path.join(dataDir, 'store.sqlite');
     this.#maxValuesPerTag = options.maxValuesPerTag ?? DEFAULT_MAX_VALUES_PER_TAG;
     try {

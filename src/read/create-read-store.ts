@@ -6,14 +6,14 @@ import { InfluxReadStore } from '../influx/read-store.js';
 import type { ReadStore } from './read-store.js';
 
 /**
- * Reads where the broker writes: the embedded sink's SQLite handle, or InfluxDB at the sink's URL
+ * Reads where the broker writes: the embedded store's SQLite handle, or InfluxDB at the sink's URL
  * (else QMB_INFLUX_URL) with the configured credentials.
  */
 export function createReadStore(deps: Pick<BrokerDeps, 'sink' | 'config'>): ReadStore {
   const { sink, config } = deps;
   if (sink.kind === 'embedded') {
     const db = (sink as { database?: Database.Database }).database;
-    if (!db) throw new Error('the embedded sink exposes no SQLite handle to read');
+    if (!db) throw new Error('the embedded store exposes no SQLite handle to read');
     return new EmbeddedReadStore(db);
   }
   const url = (sink as { url?: string }).url ?? config.influxUrl;
