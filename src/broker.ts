@@ -1,4 +1,4 @@
-// Builds the broker's collaborators from the configuration: registry, journal, sink, users, tokens, worker.
+// Builds the broker's collaborators from the configuration: registry, journal, sink, read store, users, tokens, worker.
 import type { Config } from './config.js';
 import { resolveSecret } from './auth/secret.js';
 import { TokenService } from './auth/tokens.js';
@@ -9,7 +9,10 @@ import { Journal } from './journal/journal.js';
 import type { JournalStart } from './journal/journal-files.js';
 import { DeliveryWorker, type WorkerLogger } from './journal/worker.js';
 import { type MetricRegistry, loadRegistry } from './metrics/registry.js';
+import type { ReadStore } from './read/read-store.js';
+import { EmbeddedReadStore } from './embedded/read-store.js';
 import { EmbeddedStore } from './embedded/store.js';
+import { InfluxReadStore } from './influx/read-store.js';
 import { InfluxSink } from './influx/sink.js';
 import type { Sink, SinkLogger } from './sinks/sink.js';
 import { createStoreGuard, observeWithGuard } from './stored/create.js';
@@ -45,6 +48,19 @@ export function createSink(config: Config, logger?: SinkLogger): Sink {
     });
   }
   return new EmbeddedStore(config.dataDir, { maxValuesPerTag: config.maxValuesPerTag });
+}
+
+/**
+ * Reads where the broker writes: the embedded store through its own SQLite handle, or InfluxDB at
+ * the sink's URL (else QMB_INFLUX_URL, for a sink given by a test) with the configured credentials.
+ */
+export function createReadStore(deps: Pick<BrokerDeps, 'sink' | 'config'>): ReadStore {
+  const { sink, config } = deps;
+  if (sink instanceof EmbeddedStore) return new EmbeddedReadStore(sink.database);
+  if (sink.kind === 'embedded') throw new Error('this embedded sink has no store to read');
+  const url = sink instanceof InfluxSink ? sink.url : config.influxUrl;
+  if (!url) throw new Error('no InfluxDB URL to read from');
+  return new InfluxReadStore({ url, username: config.influxUsername, password: config.influxPassword, token: config.influxToken });
 }
 
 /** Builds all collaborators; nothing runs until the worker is started. */
