@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { hashPassword } from '../auth/password.js';
 import { resolveSecret } from '../auth/secret.js';
 import { TokenService } from '../auth/tokens.js';
-import { cliConfig, cliUsers, readStdin } from './context.js';
+import { readStdin } from '../producer/input.js';
+import { cliConfig, cliUsers } from './context.js';
 
 export function registerUsers(program: Command): void {
   const users = program.command('users').description('manage the users who may push metrics');
@@ -27,7 +28,7 @@ export function registerUsers(program: Command): void {
       let password: string;
       let generated = false;
       if (opts.passwordStdin) {
-        password = (await readStdin()).replace(/\r?\n$/, '');
+        password = (await readStdin()).toString('utf8').replace(/\r?\n$/, '');
         if (password.length < 8) throw new Error('the password must have at least 8 characters');
       } else {
         password = randomBytes(12).toString('base64url');
