@@ -70,7 +70,7 @@ export function createBroker(
 ): BrokerDeps {
   const clock = options.clock ?? systemClock;
   const registry = options.registry ?? loadRegistry({ extraDir: config.metricsDir });
-  const { secret } = resolveSecret(config);
+  const secret = resolveSecret(config);
   const tokens = new TokenService(secret, config.tokenTtl);
   const users = new UsersStore(config.usersFile);
   const journal = new Journal(config.dataDir, clock, options.journalStart ? { start: options.journalStart } : {});

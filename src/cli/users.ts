@@ -67,7 +67,7 @@ export function registerUsers(program: Command): void {
       const config = cliConfig();
       const user = cliUsers(config).byName(name);
       if (!user) throw new Error(`no user named ${name} in ${config.usersFile}`);
-      const tokens = new TokenService(resolveSecret(config).secret, config.tokenTtl);
+      const tokens = new TokenService(resolveSecret(config), config.tokenTtl);
       process.stdout.write(`${await tokens.issue(user.id)}\n`);
     });
 }

@@ -1,7 +1,7 @@
 // The embedded store, read side: bound parameters only; JSON columns read with json_each/json_extract.
 import type Database from 'better-sqlite3';
 import { NotFoundError } from '../errors.js';
-import type { FieldJson, FieldKey, ReadStore, Row, RowsAnswer, RowsQuery, SeriesAnswer, SeriesGroup, SeriesQuery, TagFilter } from '../read/read-store.js';
+import type { FieldJson, FieldKey, ReadStore, RowsAnswer, RowsQuery, SeriesAnswer, SeriesQuery, TagFilter } from '../read/read-store.js';
 import { type RawRow, type RawTableRow, finishRows, finishSeries, pickCells, sortedUnique, toFieldJson } from '../read/shape.js';
 
 type Param = string | number | bigint | null;
@@ -128,10 +128,6 @@ export class EmbeddedReadStore implements ReadStore {
     return query.order === 'desc' ? { from: beyond.time, to: query.to } : { from: query.from, to: beyond.time + 1n };
   }
 
-  async series(db: string, query: SeriesQuery): Promise<SeriesGroup[]> {
-    return (await this.seriesAnswer(db, query)).series;
-  }
-
   async seriesAnswer(db: string, query: SeriesQuery): Promise<SeriesAnswer> {
     this.#requireDb(db);
     return query.aggregate ? this.#aggregated(db, query) : this.#raw(db, query);
@@ -198,10 +194,6 @@ export class EmbeddedReadStore implements ReadStore {
     const groups = new Map<string | undefined, RawRow[]>();
     for (const [key, perGroup] of buckets) groups.set(key, [...perGroup].map(([time, cells]) => ({ time, cells })));
     return finishSeries(groups, query);
-  }
-
-  async rows(db: string, query: RowsQuery): Promise<Row[]> {
-    return (await this.rowsAnswer(db, query)).rows;
   }
 
   async rowsAnswer(db: string, query: RowsQuery): Promise<RowsAnswer> {

@@ -85,11 +85,6 @@ export class DeliveryWorker {
     return [...this.#lanes.values()].some((l) => l.busy);
   }
 
-  /** Per database: consecutive failures (0 when healthy). */
-  failures(): Record<string, number> {
-    return Object.fromEntries([...this.#lanes].map(([db, l]) => [db, l.failures]));
-  }
-
   /**
    * Whether writes get through: since when every write has failed and why the last one did
    * (`failingSince` undefined while the last write was taken or refused for good).

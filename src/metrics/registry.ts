@@ -21,8 +21,6 @@ export interface MetricDefinition {
   /** Fields whose type is fixed whatever the literal says. */
   readonly fieldTypes: Readonly<Record<string, FieldType>>;
   readonly versions: string[];
-  /** The folder it was loaded from. */
-  readonly source: string;
   schema(version: string): object | undefined;
   /** All violations of the schema of that version; [] when the payload is valid. */
   validate(version: string, payload: unknown): ErrorDetail[];
@@ -103,7 +101,6 @@ function loadMetric(dir: string, compiler: ReturnType<typeof makeValidators>): M
     converter,
     fieldTypes: Object.freeze({ ...fieldTypes }),
     versions: [...schemas.keys()],
-    source: dir,
     schema: (version: string) => schemas.get(version),
     validate(version: string, payload: unknown): ErrorDetail[] {
       const validate = validators.get(version);
