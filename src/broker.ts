@@ -95,7 +95,7 @@ export function createBroker(
   return { config, registry, journal, storage, sink, users, tokens, worker, telemetry, clock, guard };
 }
 
-/** Stops delivery (after flushing what the sink takes before the deadline) and closes the stores. */
+/** Stops delivery (after flushing what the sink takes before the deadline, a time of `deps.clock`) and closes the stores. */
 export async function closeBroker(deps: BrokerDeps, flushDeadlineMs: number): Promise<void> {
   await deps.worker.flush(flushDeadlineMs);
   deps.worker.stop();
