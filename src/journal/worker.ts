@@ -105,8 +105,9 @@ export class DeliveryWorker {
   }
 
   /**
-   * Delivers until nothing is pending or the deadline passes, retrying without backoff waits
-   * longer than the time left. Used on shutdown.
+   * Waits until nothing is pending and no write is in flight, or until the deadline (a time of the
+   * worker's clock) passes. Lanes keep their schedule: one waiting out a backoff is not tried
+   * sooner, so while the store fails the wait lasts until the deadline. Used on shutdown.
    */
   async flush(deadlineMs: number): Promise<void> {
     while (this.#o.clock.now() < deadlineMs) {
