@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type InProcessBroker, startBrokerInProcess } from '../helpers/broker.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
-import { call, churnPayload, isErrorBody, jsonText, loadFixtures, num } from './core-support.js';
+import { call, churnPayload, isErrorBody, jsonText, loadFixtures, num } from '../helpers/core-support.js';
 
 function qmb(dataDir: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const env: Record<string, string> = {};

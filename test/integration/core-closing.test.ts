@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { startBroker } from '../../src/main.js';
 import { prepareTestBroker, startBrokerInProcess } from '../helpers/broker.js';
 import { freePort } from '../helpers/ports.js';
-import { churnPayload, httpCall, isErrorBody } from './core-support.js';
+import { churnPayload, httpCall, isErrorBody } from '../helpers/core-support.js';
 
 describe('closing', () => {
   it('answers 503 SHUTTING_DOWN with Retry-After and the JSON error body', async () => {

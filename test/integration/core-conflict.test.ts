@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
 import { waitFor } from '../helpers/ports.js';
-import { type Reply, httpCall, isErrorBody } from './core-support.js';
+import { type Reply, httpCall, isErrorBody } from '../helpers/core-support.js';
 
 function payload(measurement: string, value: unknown, time: string, commit = 'conflict'): unknown {
   return {

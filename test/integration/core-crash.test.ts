@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
 import { waitFor } from '../helpers/ports.js';
-import { type Reply, churnPayload, httpCall } from './core-support.js';
+import { type Reply, churnPayload, httpCall } from '../helpers/core-support.js';
 
 async function countTag(influx: Influx, tag: string): Promise<number> {
   const rows = await influx.rows('TFA_CodeChurn', `SELECT COUNT("Lines_of_Change") FROM "TFA_CodeChurn_Tracking" WHERE "Target_Tag" = '${tag}'`);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type InProcessBroker, startBrokerInProcess } from '../helpers/broker.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
-import { type Reply, call, churnPayload, ident, isErrorBody, num } from './core-support.js';
+import { type Reply, call, churnPayload, ident, isErrorBody, num } from '../helpers/core-support.js';
 
 /** A tfa_misra_defects payload: free measurement, extra fields allowed, three string tags. */
 function misra(items: { measurement: string; fields?: Record<string, unknown>; tags?: Record<string, unknown>; time?: unknown }[]): unknown {

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { type InProcessBroker, TEST_USERS, startBrokerInProcess } from '../helpers/broker.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
 import { waitFor } from '../helpers/ports.js';
-import { type Reply, call, churnPayload, isErrorBody, loadFixtures } from './core-support.js';
+import { type Reply, call, churnPayload, isErrorBody, loadFixtures } from '../helpers/core-support.js';
 
 const CHALLENGE = 'JWT realm="Login Required"';
 

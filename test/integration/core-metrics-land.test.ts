@@ -18,7 +18,7 @@ import {
   ident,
   loadFixtures,
   whereClause,
-} from './core-support.js';
+} from '../helpers/core-support.js';
 
 const seriesKey = (p: ExpectedPoint): string =>
   JSON.stringify([p.database, p.measurement, Object.entries(p.tags).sort(), typeof p.time === 'bigint' ? String(p.time) : 'stamped:' + JSON.stringify(p.fields)]);

@@ -6,7 +6,7 @@ import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
 import { waitFor } from '../helpers/ports.js';
 import { SPEC_DATABASES } from '../helpers/spec-databases.js';
-import { churnPayload, httpCall } from './core-support.js';
+import { churnPayload, httpCall } from '../helpers/core-support.js';
 
 describe('broker start-up with InfluxDB', { timeout: 60_000 }, () => {
   let influx: Influx;

@@ -11,7 +11,7 @@ import { InfluxSink } from '../../src/influx/sink.js';
 import { type BrokerProcess, startBrokerInProcess, startBrokerProcess } from '../helpers/broker.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
 import { waitFor } from '../helpers/ports.js';
-import { type Reply, call, httpCall, isErrorBody } from './core-support.js';
+import { type Reply, call, httpCall, isErrorBody } from '../helpers/core-support.js';
 
 const LIMIT = 50;
 const TIME = '2021-08-03T10:00:00Z';

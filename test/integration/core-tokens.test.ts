@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { type InProcessBroker, startBrokerInProcess } from '../helpers/broker.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
-import { type Reply, call, churnPayload, isErrorBody } from './core-support.js';
+import { type Reply, call, churnPayload, isErrorBody } from '../helpers/core-support.js';
 
 const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { demoPayloads } from '../../src/cli/demo-data.js';
 import { type BrokerProcess, TEST_USERS, startBrokerProcess } from '../helpers/broker.js';
-import { SCREENSHOTS, changeSelect, chartData, launchChromium, openPage } from './dashboard-browser.js';
+import { SCREENSHOTS, changeSelect, chartData, launchChromium, openPage } from '../helpers/dashboard-browser.js';
 
 type Item = { measurement: string; fields: Record<string, number | string>; tags: Record<string, string | number>; time?: string };
 const items = (metric: string): Item[] =>

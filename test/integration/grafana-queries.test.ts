@@ -10,7 +10,7 @@ import { dashboards, dataSources } from '../../src/grafana/index.js';
 import type { JsonObject } from '../../src/grafana/model.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
 import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
-import { seedPayloads } from './grafana-seed.js';
+import { seedPayloads } from '../helpers/grafana-seed.js';
 import { defaultRange, influxTimeFilter } from '../helpers/grafana-time.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));

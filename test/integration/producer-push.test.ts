@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBrokerProcess, TEST_USERS, type BrokerProcess } from '../helpers/broker.js';
 import { startInflux } from '../helpers/influxd.js';
-import { runQmb, ROOT, type RunResult } from './producer-run.js';
+import { runQmb, ROOT, type RunResult } from '../helpers/producer-run.js';
 
 let broker: BrokerProcess;
 let dir = '';
