@@ -23,15 +23,16 @@ export interface Started<B> {
  * Registers node:test before/after hooks (in the describe block it is called in, or for the file)
  * that start influxd and a broker on it, `qmb serve` as a child process (`process`) or the app in
  * this process for inject() (`in-process`), and stop both, removing their data. `started` receives
- * them once they run, e.g. `(s) => ({ influx, broker } = s)`. Hooks the suite registers after this
- * call run after these before hooks, and after these after hooks.
+ * them once they run, e.g. `(s) => ({ influx, broker } = s)`, and is awaited: more set-up that needs
+ * them goes there at a file's top level, where Node 20 runs the before hooks concurrently (inside a
+ * describe block they run in order, so a later before hook sees them too).
  */
-export function withInfluxBroker(kind: 'process', options: InfluxBrokerOptions, started: (s: Started<BrokerProcess>) => void): void;
-export function withInfluxBroker(kind: 'in-process', options: InfluxBrokerOptions, started: (s: Started<InProcessBroker>) => void): void;
+export function withInfluxBroker(kind: 'process', options: InfluxBrokerOptions, started: (s: Started<BrokerProcess>) => unknown): void;
+export function withInfluxBroker(kind: 'in-process', options: InfluxBrokerOptions, started: (s: Started<InProcessBroker>) => unknown): void;
 export function withInfluxBroker(
   kind: 'process' | 'in-process',
   options: InfluxBrokerOptions,
-  started: ((s: Started<BrokerProcess>) => void) | ((s: Started<InProcessBroker>) => void),
+  started: ((s: Started<BrokerProcess>) => unknown) | ((s: Started<InProcessBroker>) => unknown),
 ): void {
   let influx: Influx | undefined;
   let processBroker: BrokerProcess | undefined;
@@ -42,10 +43,10 @@ export function withInfluxBroker(
     const env = { QMB_INFLUX_URL: influx.url, ...options.env };
     if (kind === 'process') {
       processBroker = await startBrokerProcess(env);
-      (started as (s: Started<BrokerProcess>) => void)({ influx, broker: processBroker });
+      await (started as (s: Started<BrokerProcess>) => unknown)({ influx, broker: processBroker });
     } else {
       inProcess = await startBrokerInProcess(env);
-      (started as (s: Started<InProcessBroker>) => void)({ influx, broker: inProcess });
+      await (started as (s: Started<InProcessBroker>) => unknown)({ influx, broker: inProcess });
     }
   });
   after(async () => {

@@ -1,7 +1,7 @@
 // Every InfluxQL query of every provisioned dashboard (panels and template variables) runs against
 // a real influxd, seeded through a real broker process with payloads of every metric family, and
 // returns data. Template variables take real values from the seeded data.
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -127,9 +127,9 @@ async function assignments(vars: Variable[], timeFilter = TIME_FILTER, limit = 4
   return out;
 }
 
-withInfluxBroker('process', {}, (s) => ({ influx, broker } = s));
-
-before(async () => {
+// Seeding inside the helper's start: at a file's top level, before hooks do not wait for each other.
+withInfluxBroker('process', {}, async (s) => {
+  ({ influx, broker } = s);
   const failures: string[] = [];
   const skipped: string[] = [];
   for (const { name, payload, required } of seedPayloads(path.join(root, 'test', 'fixtures', 'payloads'))) {
