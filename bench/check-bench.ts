@@ -7,10 +7,10 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { ReadStoreCheckSource } from '../src/check/check-source.js';
 import { runCheck } from '../src/check/engine.js';
-import { createReadStore } from '../src/read/create-read-store.js';
+import { createReadStore } from '../src/broker.js';
 import { type Payload, head, imageSize, rtinstr } from '../test/helpers/check-data.js';
 import { type Influx, startInflux } from '../test/helpers/influxd.js';
-import { type ReadBroker, ingest, readBroker } from '../test/integration/read-setup.js';
+import { type ReadBroker, ingest, readBroker } from '../test/helpers/read-setup.js';
 
 interface Args {
   history: number;

@@ -1,4 +1,4 @@
-// Builds the broker's collaborators from the configuration: registry, journal, sink, users, tokens, worker.
+// Builds the broker's collaborators from the configuration: registry, journal, sink, read store, users, tokens, worker.
 import path from 'node:path';
 import type { Config } from './config.js';
 import { resolveSecret } from './auth/secret.js';
@@ -12,8 +12,11 @@ import { Journal } from './journal/journal.js';
 import type { JournalStart } from './journal/journal-files.js';
 import { DeliveryWorker, type WorkerLogger } from './journal/worker.js';
 import { type MetricRegistry, loadRegistry } from './metrics/registry.js';
-import { EmbeddedSink } from './sinks/embedded.js';
-import { InfluxSink } from './sinks/influx.js';
+import type { ReadStore } from './read/read-store.js';
+import { EmbeddedReadStore } from './embedded/read-store.js';
+import { EmbeddedStore } from './embedded/store.js';
+import { InfluxReadStore } from './influx/read-store.js';
+import { InfluxSink } from './influx/sink.js';
 import type { Sink, SinkLogger } from './sinks/sink.js';
 import { createStoreGuard, observeWithGuard } from './stored/create.js';
 import type { StoreGuard } from './stored/guard.js';
@@ -49,7 +52,20 @@ export function createSink(config: Config, logger?: SinkLogger): Sink {
       ...(logger ? { logger } : {}),
     });
   }
-  return new EmbeddedSink(config.dataDir, { maxValuesPerTag: config.maxValuesPerTag });
+  return new EmbeddedStore(config.dataDir, { maxValuesPerTag: config.maxValuesPerTag });
+}
+
+/**
+ * Reads where the broker writes: the embedded store through its own SQLite handle, or InfluxDB at
+ * the sink's URL (else QMB_INFLUX_URL, for a sink given by a test) with the configured credentials.
+ */
+export function createReadStore(deps: Pick<BrokerDeps, 'sink' | 'config'>): ReadStore {
+  const { sink, config } = deps;
+  if (sink instanceof EmbeddedStore) return new EmbeddedReadStore(sink.database);
+  if (sink.kind === 'embedded') throw new Error('this embedded sink has no store to read');
+  const url = sink instanceof InfluxSink ? sink.url : config.influxUrl;
+  if (!url) throw new Error('no InfluxDB URL to read from');
+  return new InfluxReadStore({ url, username: config.influxUsername, password: config.influxPassword, token: config.influxToken });
 }
 
 /** Builds all collaborators; nothing runs until the worker is started. */
@@ -59,7 +75,7 @@ export function createBroker(
 ): BrokerDeps {
   const clock = options.clock ?? systemClock;
   const registry = options.registry ?? loadRegistry({ extraDir: config.metricsDir });
-  const { secret } = resolveSecret(config);
+  const secret = resolveSecret(config);
   const tokens = new TokenService(secret, config.tokenTtl);
   const users = new UsersStore(config.usersFile);
   const journal = new Journal(config.dataDir, clock, options.journalStart ? { start: options.journalStart } : {});
@@ -92,7 +108,7 @@ export function createBroker(
   return { config, registry, journal, storage, sink, users, tokens, worker, telemetry, clock, guard, checks };
 }
 
-/** Stops delivery (after flushing what the sink takes before the deadline) and closes the stores. */
+/** Stops delivery (after flushing what the sink takes before the deadline, a time of `deps.clock`) and closes the stores. */
 export async function closeBroker(deps: BrokerDeps, flushDeadlineMs: number): Promise<void> {
   await deps.worker.flush(flushDeadlineMs);
   deps.worker.stop();

@@ -1,6 +1,7 @@
 // All settings in one table, read from the environment (and an optional JSON file), validated once, frozen.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { durationSeconds } from './duration.js';
 import { ConfigError } from './errors.js';
 
 export interface Config {
@@ -47,13 +48,10 @@ export interface Config {
 
 type Parser = (raw: string, name: string) => unknown;
 
-const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
-
 /** Parses `90`, `30s`, `15m`, `12h`, `365d`, `2w` into seconds. */
 export function parseDuration(raw: string, name: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([smhdw]?)$/.exec(raw.trim());
-  if (!m) throw new ConfigError(`${name}: "${raw}" is not a duration (examples: 30s, 15m, 12h, 365d)`);
-  const seconds = Number(m[1]) * (DURATION_UNITS[m[2] || 's'] ?? 1);
+  const seconds = durationSeconds(raw);
+  if (seconds === undefined) throw new ConfigError(`${name}: "${raw}" is not a duration (examples: 30s, 15m, 12h, 365d)`);
   if (!(seconds > 0)) throw new ConfigError(`${name}: must be longer than zero`);
   return seconds;
 }

@@ -5,10 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { hashPassword } from './auth/password.js';
 import { type BrokerDeps, closeBroker, createBroker } from './broker.js';
+import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { loadTls } from './http/tls.js';
-import { Backoff } from './journal/backoff.js';
+import { Backoff } from './backoff.js';
 import type { JournalStart } from './journal/journal-files.js';
 
 export interface RunningBroker {
@@ -64,7 +65,7 @@ async function createDatabases(deps: BrokerDeps, log: { warn(obj: object, msg: s
 }
 
 /** Builds and starts the broker; resolves once it listens. */
-export async function startBroker(config: Config, options: { journalStart?: JournalStart } = {}): Promise<RunningBroker> {
+export async function startBroker(config: Config, options: { journalStart?: JournalStart; clock?: Clock } = {}): Promise<RunningBroker> {
   const log = pino({ level: config.logLevel });
   // Before anything is opened: a bad certificate file stops the start with one line.
   const tls = loadTls(config);
@@ -77,7 +78,7 @@ export async function startBroker(config: Config, options: { journalStart?: Jour
     url = await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     // Nothing listens: close the stores so the journal's marker is up to date.
-    await closeBroker(deps, Date.now());
+    await closeBroker(deps, deps.clock.now());
     throw err;
   }
   deps.worker.start();
@@ -98,7 +99,8 @@ export async function startBroker(config: Config, options: { journalStart?: Jour
       closing ??= (async () => {
         clearInterval(prune);
         stopCreating.abort();
-        const deadline = Date.now() + config.shutdownTimeout * 1000;
+        // On the broker's clock, which the worker's flush compares it with.
+        const deadline = deps.clock.now() + config.shutdownTimeout * 1000;
         // Requests waiting for delivery (?wait=) are answered now with what is known (202 pending).
         deps.journal.releaseWaiters();
         await app.close();

@@ -8,6 +8,11 @@ const short = (id) => String(id ?? '').slice(0, 10);
 const nums = (fields) => Object.values(fields).filter((v) => typeof v === 'number');
 const sum = (values) => values.reduce((a, b) => a + b, 0);
 const pick = (value, options, fallback) => (options.includes(value) ? value : fallback);
+// One aggregation bucket over the read API's whole default range (1970 to 2100), for a summary of all points.
+const ALL_TIME = '10000w';
+const numericFields = async (db, measurement) => (await api.fieldKeys(db, measurement)).filter((f) => f.type === 'integer' || f.type === 'float').map((f) => f.field);
+/** The largest number in series groups' rows (after the time column). */
+const largest = (groups) => Math.max(...groups.flatMap((g) => g.values.flatMap((v) => v.slice(1))).filter((n) => typeof n === 'number'));
 
 /** Points in time order, one per commit (the latest point of a commit wins). */
 function byCommit(rows) {
@@ -37,7 +42,14 @@ const HEADLINES = [
   { family: 'tfa_image_size', title: 'TF-A image size', db: 'TFA_ImageSize', value: (rs, m) => [sum(nums(rs[0].fields)), `bytes, ${m} ${rs[0].tags.BinMode ?? ''} at ${short(rs[0].tags.CommitID)}`] },
   { family: 'tfm_image_size', title: 'TF-M image size', db: 'TFM_ImageSize', m: 'TFM_ImageSize_Statistics', value: (rs) => [sum(nums(rs[0].fields)), `bytes, ${rs[0].tags.Target ?? ''} ${rs[0].tags.BuildType ?? ''} at ${short(rs[0].tags.CommitID)}`] },
   { family: 'tfa_misra_defects', title: 'MISRA defects', db: 'TFA_MisraDefects', value: (rs, m) => [rs[0].fields.TotalDefects, `defects, ${m} ${rs[0].tags.BinMode ?? ''} at ${short(rs[0].tags.CommitID)}`] },
-  { family: 'tfa_rtinstr', title: 'Runtime instrumentation', db: 'TFA_RTINSTR', limit: 200, value: (rs, m) => { const same = rs.filter((r) => r.tags.CommitID === rs[0].tags.CommitID); return [Math.max(...same.flatMap((r) => nums(r.fields))), `max latency, ${m} at ${short(rs[0].tags.CommitID)}`]; } },
+  {
+    family: 'tfa_rtinstr', title: 'Runtime instrumentation', db: 'TFA_RTINSTR',
+    // The broker takes the maximum of every latency of the latest commit (aggregate=max).
+    value: async (rs, m) => {
+      const groups = await api.series('TFA_RTINSTR', m, { fields: await numericFields('TFA_RTINSTR', m), where: { CommitID: rs[0].tags.CommitID }, aggregate: 'max', interval: ALL_TIME });
+      return [largest(groups), `max latency, ${m} at ${short(rs[0].tags.CommitID)}`];
+    },
+  },
 ];
 
 async function overview() {
@@ -57,7 +69,7 @@ async function overview() {
       card.append(h('div', { class: 'value' }, '–'), h('div', { class: 'when' }, `no data: push ${hl.family}`));
       return card;
     }
-    const [value, what] = hl.value(rs, measurement);
+    const [value, what] = await hl.value(rs, measurement);
     const arrival = submissions.find((s) => s.metric === hl.family && s.status === 'delivered')?.received_at;
     card.append(
       h('div', { class: 'value' }, fmt(value)),
@@ -362,7 +374,7 @@ async function rtinstr(p, set) {
   const target = pick(p.target, targets, targets[0]);
   const tcs = target ? await api.tagValues(db, 'TC_Name', target) : [];
   const tc = pick(p.tc, tcs, tcs[0]);
-  const kinds = target ? (await api.fieldKeys(db, target)).filter((f) => f.type === 'integer' || f.type === 'float').map((f) => f.field) : [];
+  const kinds = target ? await numericFields(db, target) : [];
   const rows = target ? await api.rows(db, target, { where: { TC_Name: tc } }) : [];
   const present = kinds.filter((k) => rows.some((r) => typeof r.fields[k] === 'number'));
   const kind = pick(p.kind, present, present.find((k) => k.startsWith('Latency')) ?? present[0]);
@@ -382,10 +394,12 @@ async function rtinstr(p, set) {
     select('commit', 'Commit', commitOptions(commits), commit, (v) => set({ commit: v })),
     select('compare', 'Compare with', commitOptions(commits), compare, (v) => set({ compare: v })));
   const clusters = [...new Set(withKind.map((r) => r.tags.Cluster_ID))].sort((x, y) => Number(x) - Number(y));
-  const maxOf = (id, cl) => {
-    const vs = withKind.filter((r) => r.tags.CommitID === id && r.tags.Cluster_ID === cl).map((r) => r.fields[kind]);
-    return vs.length ? Math.max(...vs) : null;
+  // The broker takes each cluster's maximum of the two commits (aggregate=max, grouped by cluster).
+  const maxima = async (id) => {
+    const groups = await api.series(db, target, { fields: [kind], where: { TC_Name: tc, CommitID: id }, groupBy: 'Cluster_ID', aggregate: 'max', interval: ALL_TIME });
+    return new Map(groups.map((g) => [g.tags.Cluster_ID, largest([g])]));
   };
+  const [atCommit, atCompare] = await Promise.all([maxima(commit), maxima(compare)]);
   return [
     selectors,
     panel(`${kind} per cluster/core across commits`, chart('rtinstr-chart', {
@@ -399,8 +413,8 @@ async function rtinstr(p, set) {
       { key: 'a', label: short(commit), num: true },
       { key: 'delta', label: 'Change', num: true, render: (r) => signed(r.delta) },
     ], clusters.map((cl) => {
-      const x = maxOf(commit, cl);
-      const y = maxOf(compare, cl);
+      const x = atCommit.get(cl) ?? null;
+      const y = atCompare.get(cl) ?? null;
       return { cluster: cl, a: x, b: y, delta: x === null || y === null ? null : x - y };
     }))),
   ];

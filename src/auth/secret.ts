@@ -47,13 +47,11 @@ function generatedSecret(config: Config): string {
 }
 
 /** Resolves the signing key once at start-up; refuses weak keys unless allowed. */
-export function resolveSecret(config: Config): { secret: string; source: string } {
+export function resolveSecret(config: Config): string {
   let secret: string;
-  let source: string;
   let variable = 'QMB_SECRET_KEY';
   if (config.secretKey !== undefined) {
     secret = config.secretKey;
-    source = 'QMB_SECRET_KEY';
   } else if (config.secretKeyFile !== undefined) {
     variable = 'QMB_SECRET_KEY_FILE';
     try {
@@ -63,13 +61,12 @@ export function resolveSecret(config: Config): { secret: string; source: string 
         `QMB_SECRET_KEY_FILE: cannot read ${config.secretKeyFile}: ${(err as Error).message}; check the path and that the broker's user may read it (see ${STARTUP_RUNBOOK})`,
       );
     }
-    source = config.secretKeyFile;
   } else {
-    return { secret: generatedSecret(config), source: path.join(config.dataDir, GENERATED_FILE) };
+    return generatedSecret(config);
   }
   const weak = weakness(secret);
   if (weak && !config.allowWeakSecret) {
     throw new ConfigError(`${variable}: the secret key is weak (${weak}); use a longer random key, or set QMB_ALLOW_WEAK_SECRET=1 to keep an older broker's key`);
   }
-  return { secret, source };
+  return secret;
 }

@@ -1,6 +1,7 @@
 // The users file: ids, names, password hashes and the metrics each user may write.
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import picomatch from 'picomatch';
 import { STARTUP_RUNBOOK, dataFileError } from '../data-files.js';
 import { ConfigError } from '../errors.js';
 
@@ -16,12 +17,10 @@ export interface User {
   metrics: string[];
 }
 
-/** Compiles metric globs (`*` any run, `?` one character) into one test. */
+/** Compiles metric globs (picomatch: `*` any run, `?` one character) into one test. */
 export function metricMatcher(patterns: string[]): (metric: string) => boolean {
-  const regexes = patterns.map(
-    (p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`),
-  );
-  return (metric) => regexes.some((r) => r.test(metric));
+  // picomatch refuses an empty pattern; the empty metric name it would stand for does not exist.
+  return picomatch(patterns.filter((p) => p !== ''), { dot: true });
 }
 
 function validUser(u: unknown, file: string, index: number): User {

@@ -1,7 +1,7 @@
 // The head of a check: payloads not yet stored (converted by the ingest pipeline), or a revision the store holds.
 import { BrokerError } from '../errors.js';
 import type { JsonBody } from '../ingest/json.js';
-import { preparePayload } from '../ingest/prepare.js';
+import { preparePayload } from '../metrics/prepare.js';
 import type { MetricDefinition, MetricRegistry } from '../metrics/registry.js';
 import type { CheckSource } from './check-source.js';
 import { type CheckPoint, fromPoint } from './series.js';

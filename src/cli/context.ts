@@ -9,10 +9,3 @@ export function cliConfig(): Config {
 export function cliUsers(config: Config = cliConfig()): UsersStore {
   return new UsersStore(config.usersFile);
 }
-
-/** Reads all of stdin as text. */
-export async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}

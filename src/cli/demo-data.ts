@@ -1,5 +1,8 @@
 // `qmb demo-data`: pushes a seeded, realistic history of every metric family through POST /api/v1/metrics.
 import type { Command } from 'commander';
+import { resolvePushOptions } from '../producer/connection.js';
+import { formatPushResult, pushPayload } from '../producer/push.js';
+import { nonNegativeInt, nonNegativeNumber } from './producer.js';
 
 type Item = { measurement: string; fields: Record<string, number | string>; tags: Record<string, string | number>; time?: string };
 export interface DemoPayload {
@@ -185,39 +188,30 @@ export function demoPayloads(seed = 20230109): DemoPayload[] {
   return out;
 }
 
-async function tokenFor(url: string, user: string | undefined, token: string | undefined): Promise<string> {
-  if (token) return token;
-  const password = process.env['QMB_PASSWORD'];
-  if (!user || !password) throw new Error('give --token (or QMB_TOKEN), or --user NAME with QMB_PASSWORD');
-  const res = await fetch(`${url}/auth`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: user, password }) });
-  const body = (await res.json().catch(() => ({}))) as { access_token?: string; data?: string };
-  if (!res.ok || !body.access_token) throw new Error(`login as ${user} failed: ${body.data ?? res.status}`);
-  return body.access_token;
-}
+/** Where `qmb demo-data` pushes when neither --url nor QMB_URL says: a broker started with the defaults. */
+const DEFAULT_URL = 'http://127.0.0.1:5000';
 
 export function registerDemoData(program: Command): void {
   program
     .command('demo-data')
     .description('push a seeded demo history (releases, commits, every metric family) to a broker; same values on every run')
-    .option('--url <url>', 'broker base URL (default: $QMB_URL or http://127.0.0.1:5000)')
+    .option('--url <url>', `broker base URL (default: $QMB_URL or ${DEFAULT_URL})`)
     .option('--token <token>', 'API token (default: $QMB_TOKEN)')
-    .option('--user <name>', 'log in as this user with the password in $QMB_PASSWORD')
-    .option('--wait <seconds>', 'wait this long for each payload to reach the database', '30')
-    .action(async (opts: { url?: string; token?: string; user?: string; wait: string }) => {
-      const url = (opts.url ?? process.env['QMB_URL'] ?? 'http://127.0.0.1:5000').replace(/\/+$/, '');
-      const token = await tokenFor(url, opts.user, opts.token ?? process.env['QMB_TOKEN']);
+    .option('--user <name>', 'log in as this user; password on stdin or in $QMB_PASSWORD')
+    .option('--wait <seconds>', 'wait this long for each payload to reach the database', nonNegativeNumber('--wait'), 30)
+    .option('--retries <n>', 'retries on network errors, 5xx and 429', nonNegativeInt('--retries'), 5)
+    .action(async (opts: { url?: string; token?: string; user?: string; wait: number; retries: number }) => {
+      const log = (line: string): void => void process.stderr.write(`${line}\n`);
+      const url = opts.url ?? process.env['QMB_URL'] ?? DEFAULT_URL;
+      const push = await resolvePushOptions({ url, token: opts.token, user: opts.user, wait: opts.wait, retries: opts.retries }, { env: process.env, stdinTaken: false, log });
       const counts = new Map<string, number>();
       for (const p of demoPayloads()) {
-        const res = await fetch(`${url}/api/v1/metrics?wait=${encodeURIComponent(opts.wait)}`, {
-          method: 'POST',
-          headers: { Authorization: `JWT ${token}`, 'Content-Type': 'application/json' },
-          body: JSON.stringify(p.body),
-        });
-        const body = (await res.json().catch(() => ({}))) as { data?: string; points?: number };
-        if (res.status !== 201 && res.status !== 202) throw new Error(`${p.metric}: the broker answered ${res.status}: ${body.data ?? ''}`);
-        counts.set(p.metric, (counts.get(p.metric) ?? 0) + (body.points ?? 0));
+        const r = await pushPayload(Buffer.from(JSON.stringify(p.body)), p.metric, push);
+        // Journaled is enough for a demo: a payload still pending after --wait arrives a little later.
+        if (r.outcome !== 'delivered' && r.outcome !== 'pending') throw new Error(formatPushResult(p.metric, r, push.waitSeconds).join('\n'));
+        counts.set(p.metric, (counts.get(p.metric) ?? 0) + (r.points ?? 0));
       }
       for (const [metric, n] of counts) process.stdout.write(`${metric}: ${n} points\n`);
-      process.stdout.write(`Open ${url}/dashboard to see them.\n`);
+      process.stdout.write(`Open ${url.replace(/\/+$/, '')}/dashboard to see them.\n`);
     });
 }

@@ -23,14 +23,16 @@ const write = (text: string): void => {
   process.stdout.write(text);
 };
 
-function nonNegativeInt(name: string) {
+/** A commander parser for a whole number >= 0; `name` is the option, for the message. */
+export function nonNegativeInt(name: string) {
   return (v: string): number => {
     if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} wants a whole number, got "${v}"`);
     return Number(v);
   };
 }
 
-function nonNegativeNumber(name: string) {
+/** A commander parser for a number of seconds >= 0. */
+export function nonNegativeNumber(name: string) {
   return (v: string): number => {
     const n = Number(v);
     if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} wants seconds >= 0, got "${v}"`);

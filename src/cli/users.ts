@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { hashPassword } from '../auth/password.js';
 import { resolveSecret } from '../auth/secret.js';
 import { TokenService } from '../auth/tokens.js';
-import { cliConfig, cliUsers, readStdin } from './context.js';
+import { readStdin } from '../producer/input.js';
+import { cliConfig, cliUsers } from './context.js';
 
 export function registerUsers(program: Command): void {
   const users = program.command('users').description('manage the users who may push metrics');
@@ -27,7 +28,7 @@ export function registerUsers(program: Command): void {
       let password: string;
       let generated = false;
       if (opts.passwordStdin) {
-        password = (await readStdin()).replace(/\r?\n$/, '');
+        password = (await readStdin()).toString('utf8').replace(/\r?\n$/, '');
         if (password.length < 8) throw new Error('the password must have at least 8 characters');
       } else {
         password = randomBytes(12).toString('base64url');
@@ -66,7 +67,7 @@ export function registerUsers(program: Command): void {
       const config = cliConfig();
       const user = cliUsers(config).byName(name);
       if (!user) throw new Error(`no user named ${name} in ${config.usersFile}`);
-      const tokens = new TokenService(resolveSecret(config).secret, config.tokenTtl);
+      const tokens = new TokenService(resolveSecret(config), config.tokenTtl);
       process.stdout.write(`${await tokens.issue(user.id)}\n`);
     });
 }

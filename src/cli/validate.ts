@@ -4,10 +4,12 @@ import type { Command } from 'commander';
 import { BrokerError } from '../errors.js';
 import { duplicatesNote } from '../ingest/duplicates.js';
 import { JsonBody } from '../ingest/json.js';
-import { preparePayload } from '../ingest/prepare.js';
+import { preparePayload } from '../metrics/prepare.js';
 import { loadRegistry } from '../metrics/registry.js';
-import { joinUrl } from '../producer/push.js';
+import { resolvePushOptions } from '../producer/connection.js';
+import { type PushOptions, pushPayload, pushTarget } from '../producer/push.js';
 import { cliConfig } from './context.js';
+import { nonNegativeInt } from './producer.js';
 
 interface Verdict {
   ok: boolean;
@@ -33,50 +35,29 @@ function offline(file: string): (registry: ReturnType<typeof loadRegistry>) => V
 
 /**
  * Asks the broker's POST /api/v1/validate, which also knows what the store holds (field types,
- * tag values). The file's bytes go out unchanged: `5` and `5.0` keep their types.
+ * tag values), through the client `qmb push` uses (retries, no redirects, TLS advice). The file's
+ * bytes go out unchanged: `5` and `5.0` keep their types.
  */
-async function online(file: string, url: string, token: string): Promise<Verdict> {
+async function online(file: string, push: PushOptions): Promise<Verdict> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (err) {
     return { ok: false, line: `unreadable: ${(err as Error).message}`, details: [] };
   }
-  const target = joinUrl(url, '/api/v1/validate');
-  let res: Response;
-  try {
-    res = await fetch(target, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: new Uint8Array(bytes),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(60_000),
-    });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    throw new Error(`cannot reach ${target}: ${cause?.code ?? (err as Error).message}`);
+  const r = await pushPayload(bytes, file, push);
+  const answer = r.body ?? {};
+  if (r.outcome === 'valid') {
+    const line = `ok metric=${String(answer['metric'])} database=${String(answer['database'])} points=${r.points ?? 0}${duplicatesNote(r.duplicates ?? 0, r.duplicateItems ?? [])}`;
+    return { ok: true, line, details: [], lines: String(answer['line_protocol'] ?? '') };
   }
-  const text = await res.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // Not JSON: the status says enough.
-  }
-  if (res.status === 200 && json['valid'] === true) {
-    const points = Array.isArray(json['points']) ? json['points'].length : 0;
-    const duplicates = typeof json['duplicates'] === 'number' ? json['duplicates'] : 0;
-    const items = Array.isArray(json['duplicate_items']) ? (json['duplicate_items'] as number[]) : [];
-    const line = `ok metric=${String(json['metric'])} database=${String(json['database'])} points=${points}${duplicatesNote(duplicates, items)}`;
-    return { ok: true, line, details: [], lines: String(json['line_protocol'] ?? '') };
-  }
-  const code = typeof json['code'] === 'string' ? json['code'] : `HTTP_${res.status}`;
-  const message = typeof json['data'] === 'string' ? json['data'] : `${target} answered ${res.status}`;
-  const details = Array.isArray(json['errors'])
-    ? (json['errors'] as { path?: unknown; message?: unknown }[]).map((e) => ({ path: String(e.path ?? ''), message: String(e.message ?? '') }))
-    : [];
-  if (res.status === 401 || res.status === 403 || res.status >= 500) throw new Error(`${target} answered ${res.status} ${code}: ${message}`);
-  return { ok: false, line: `invalid ${code}: ${message}`, details };
+  // No answer about the file (unreachable, a redirect), or none this token may have: the run fails as a whole.
+  if (r.outcome !== 'rejected') throw new Error(r.message ?? `no answer from ${pushTarget(push)}`);
+  const status = r.status ?? 0;
+  const code = r.code ?? `HTTP_${status}`;
+  const message = r.message ?? `${pushTarget(push)} answered ${status}`;
+  if (status === 401 || status === 403 || status >= 500) throw new Error(`${pushTarget(push)} answered ${status} ${code}: ${message}`);
+  return { ok: false, line: `invalid ${code}: ${message}`, details: r.errors };
 }
 
 export function registerValidate(program: Command): void {
@@ -86,15 +67,16 @@ export function registerValidate(program: Command): void {
     .option('--lines', 'also print the line protocol of valid files')
     .option('--url <url>', 'ask this broker (POST /api/v1/validate), which also knows the stored field types and tag values')
     .option('--token <token>', 'token for --url (default: QMB_TOKEN)')
+    .option('--retries <n>', 'with --url: retries on network errors, 5xx and 429', nonNegativeInt('--retries'), 5)
     .description('validate payload files offline, with the same rules and messages as the server; with --url, against what the store holds too')
-    .action(async (files: string[], opts: { lines?: boolean; url?: string; token?: string }) => {
+    .action(async (files: string[], opts: { lines?: boolean; url?: string; token?: string; retries: number }) => {
       const config = cliConfig();
       let judge: (file: string) => Promise<Verdict>;
       if (opts.url !== undefined) {
-        const token = opts.token ?? process.env['QMB_TOKEN'];
-        if (!token) throw new Error('--url needs a token: give --token or set QMB_TOKEN');
-        const url = opts.url;
-        judge = (file) => online(file, url, token);
+        if (!(opts.token ?? process.env['QMB_TOKEN'])) throw new Error('--url needs a token: give --token or set QMB_TOKEN');
+        const log = (line: string): void => void process.stderr.write(`${line}\n`);
+        const push = await resolvePushOptions({ url: opts.url, token: opts.token, dryRun: true, retries: opts.retries }, { env: process.env, stdinTaken: false, log });
+        judge = (file) => online(file, push);
       } else {
         const registry = loadRegistry({ extraDir: config.metricsDir });
         judge = async (file) => offline(file)(registry);

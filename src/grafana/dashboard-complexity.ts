@@ -1,7 +1,7 @@
 // Complexity: functions over the threshold per release, and the functions of two chosen tags side
 // by side, with the functions new or resolved between them marked.
 import { barChart, DashboardBuilder, sortBy, type JsonObject, type PanelSpec } from './model.js';
-import { id } from './queries.js';
+import { ident } from '../influx/influxql.js';
 
 const TFA = 'TFA_Complexity';
 const TFM = 'TFM_Complexity';
@@ -38,12 +38,12 @@ interface ComplexitySource {
 function sideQuery(src: ComplexitySource, variable: string, side: 'a' | 'b'): string {
   const c = COMPARE[side];
   const marker = side === 'a' ? STATUS.resolved : STATUS.new;
-  const as = (name: string, alias: string) => (name === alias ? id(name) : `${id(name)} AS ${id(alias)}`);
+  const as = (name: string, alias: string) => (name === alias ? ident(name) : `${ident(name)} AS ${ident(alias)}`);
   return (
     `SELECT ${as(src.location, COMPARE.location)}, ${as(src.function, COMPARE.function)}, ` +
-    `"Score" AS ${id(c.score)}, "Threshold" AS ${id(c.threshold)}, "Whitelisted" AS ${id(c.whitelisted)}, ` +
-    `"Score" * 0 + ${marker} AS ${id(c.present)} ` +
-    `FROM ${id(src.measurement)} WHERE "Target_Tag" = '$${variable}' AND "Score" > "Threshold"`
+    `"Score" AS ${ident(c.score)}, "Threshold" AS ${ident(c.threshold)}, "Whitelisted" AS ${ident(c.whitelisted)}, ` +
+    `"Score" * 0 + ${marker} AS ${ident(c.present)} ` +
+    `FROM ${ident(src.measurement)} WHERE "Target_Tag" = '$${variable}' AND "Score" > "Threshold"`
   );
 }
 

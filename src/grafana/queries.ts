@@ -1,9 +1,5 @@
 // InfluxQL building blocks shared by the dashboards.
-
-/** Quotes an InfluxQL identifier (measurement, tag key, field key). */
-export function id(name: string): string {
-  return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
+import { ident } from '../influx/influxql.js';
 
 /**
  * The sum of several fields of each point, ignoring the fields a point lacks.
@@ -14,7 +10,7 @@ export function id(name: string): string {
  * per timestamp (one point per commit, so one-second buckets never merge two commits).
  */
 export function sumOfFields(measurement: string, fields: readonly string[], where: string, alias?: string): string {
-  const parts = fields.map((f) => `(SELECT ${id(f)} AS v FROM ${id(measurement)} WHERE ${where} AND $timeFilter)`);
+  const parts = fields.map((f) => `(SELECT ${ident(f)} AS v FROM ${ident(measurement)} WHERE ${where} AND $timeFilter)`);
   return `SELECT sum(v)${alias ? ` AS ${alias}` : ''} FROM ${parts.join(', ')} WHERE $timeFilter GROUP BY time(1s) fill(none)`;
 }
 
@@ -30,6 +26,6 @@ export function differenceOfSum(measurement: string, fields: readonly string[], 
 /** `"key" = '$variable'` for each pair, joined with AND. */
 export function tagsEqual(pairs: Record<string, string>): string {
   return Object.entries(pairs)
-    .map(([key, variable]) => `${id(key)} = '$${variable}'`)
+    .map(([key, variable]) => `${ident(key)} = '$${variable}'`)
     .join(' AND ');
 }

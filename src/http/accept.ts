@@ -4,7 +4,7 @@ import type { BrokerDeps } from '../broker.js';
 import type { FastifyRequest } from 'fastify';
 import { BrokerError, ForbiddenMetricError, JournalFullError, StorageFullError, UnsupportedMediaTypeError } from '../errors.js';
 import type { JsonBody } from '../ingest/json.js';
-import { type PreparedPayload, preparePayload } from '../ingest/prepare.js';
+import { type PreparedPayload, preparePayload } from '../metrics/prepare.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
 import { formatBytes, isDiskFull } from '../journal/free-space.js';
 import type { NewSubmission, Submission } from '../journal/submission.js';

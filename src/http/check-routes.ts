@@ -15,7 +15,7 @@ import { parseWaivers } from '../check/waivers.js';
 import { ForbiddenMetricError, InvalidRequestError, NotFoundError } from '../errors.js';
 import { JsonBody, type LosslessValue } from '../ingest/json.js';
 import { StringEnum } from '../metrics/gate-config.js';
-import { createReadStore } from '../read/create-read-store.js';
+import { createReadStore } from '../broker.js';
 import type { ReadStore } from '../read/read-store.js';
 import { jsonBodyOf } from './accept.js';
 import { authenticate } from './auth-hook.js';

@@ -1,8 +1,7 @@
 // The read API under /api/v1: databases, measurements, tags, fields, series and table rows, from either store.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { BrokerDeps } from '../broker.js';
+import { type BrokerDeps, createReadStore } from '../broker.js';
 import { InvalidRequestError } from '../errors.js';
-import { createReadStore } from '../read/create-read-store.js';
 import { type QueryString, measurement, plain, rowsQuery, seriesQuery, tagFilter } from '../read/read-params.js';
 import type { ReadStore } from '../read/read-store.js';
 import { authenticate } from './auth-hook.js';

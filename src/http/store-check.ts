@@ -2,7 +2,7 @@
 import type { BrokerDeps } from '../broker.js';
 import { BrokerError } from '../errors.js';
 import { pointerSegment } from '../ingest/points.js';
-import type { PreparedPayload } from '../ingest/prepare.js';
+import type { PreparedPayload } from '../metrics/prepare.js';
 import type { Submission } from '../journal/submission.js';
 import type { PathOf } from '../stored/field-types.js';
 

@@ -1,6 +1,6 @@
 // Delivers journaled points to the sink: batches per database, in order, with retries and backoff.
 import type { Sink, WriteResult } from '../sinks/sink.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../backoff.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { Journal } from './journal.js';
 import type { PendingEntry } from './submission.js';
@@ -85,11 +85,6 @@ export class DeliveryWorker {
     return [...this.#lanes.values()].some((l) => l.busy);
   }
 
-  /** Per database: consecutive failures (0 when healthy). */
-  failures(): Record<string, number> {
-    return Object.fromEntries([...this.#lanes].map(([db, l]) => [db, l.failures]));
-  }
-
   /**
    * Whether writes get through: since when every write has failed and why the last one did
    * (`failingSince` undefined while the last write was taken or refused for good).
@@ -110,8 +105,9 @@ export class DeliveryWorker {
   }
 
   /**
-   * Delivers until nothing is pending or the deadline passes, retrying without backoff waits
-   * longer than the time left. Used on shutdown.
+   * Waits until nothing is pending and no write is in flight, or until the deadline (a time of the
+   * worker's clock) passes. Lanes keep their schedule: one waiting out a backoff is not tried
+   * sooner, so while the store fails the wait lasts until the deadline. Used on shutdown.
    */
   async flush(deadlineMs: number): Promise<void> {
     while (this.#o.clock.now() < deadlineMs) {

@@ -24,8 +24,6 @@ export interface MetricDefinition {
   readonly versions: string[];
   /** Regression gate settings: revision tag, series identity, comparison kind (docs/metrics.md). */
   readonly gate: MetricGate;
-  /** The folder it was loaded from. */
-  readonly source: string;
   schema(version: string): object | undefined;
   /** All violations of the schema of that version; [] when the payload is valid. */
   validate(version: string, payload: unknown): ErrorDetail[];
@@ -108,7 +106,6 @@ function loadMetric(dir: string, compiler: ReturnType<typeof makeValidators>): M
     fieldTypes: Object.freeze({ ...fieldTypes }),
     versions: [...schemas.keys()],
     gate,
-    source: dir,
     schema: (version: string) => schemas.get(version),
     validate(version: string, payload: unknown): ErrorDetail[] {
       const validate = validators.get(version);

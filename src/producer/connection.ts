@@ -1,7 +1,7 @@
 // Where to push and with which token: flags first, then QMB_* environment variables.
 import { fetchToken, type PushOptions } from './push.js';
 import { readStdin } from './input.js';
-import type { BackoffOptions } from '../journal/backoff.js';
+import type { BackoffOptions } from '../backoff.js';
 
 /** The push-related flags shared by `push` and every `--push`. */
 export interface ConnectionFlags {

@@ -1,5 +1,5 @@
 // `collect defects`: open issues from the GitHub REST API (Link pagination, rate limits waited out).
-import { parseRetryAfter } from '../journal/backoff.js';
+import { parseRetryAfter } from '../backoff.js';
 import { fetchWithRetry, sleep as realSleep } from './retry-fetch.js';
 import { makePayload, type Payload } from './payload.js';
 

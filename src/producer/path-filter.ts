@@ -1,4 +1,5 @@
-// Include/exclude globs for repository paths, applied in command-line order (last match wins).
+// Include/exclude globs (picomatch) for repository paths, applied in command-line order (last match wins).
+import picomatch from 'picomatch';
 
 /** One `--include` or `--exclude` rule. */
 export interface PathRule {
@@ -16,29 +17,9 @@ export const TFA_DEFAULT_RULES: readonly PathRule[] = Object.freeze([
   { include: true, glob: 'plat/common' },
 ]);
 
-function globToRegExp(glob: string): RegExp {
-  const g = glob.replace(/^\.?\/+/, '').replace(/\/+$/, '');
-  let re = '';
-  for (let i = 0; i < g.length; i++) {
-    const c = g[i] ?? '';
-    if (c === '*' && g[i + 1] === '*') {
-      // `**/` may match no directory at all; a bare `**` matches anything.
-      if (g[i + 2] === '/') {
-        re += '(?:.*/)?';
-        i += 2;
-      } else {
-        re += '.*';
-        i += 1;
-      }
-    } else if (c === '*') {
-      re += '[^/]*';
-    } else if (c === '?') {
-      re += '[^/]';
-    } else {
-      re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-    }
-  }
-  return new RegExp(`^${re}$`);
+/** A glob as picomatch reads it (`./` and trailing slashes dropped), matching dot files like any other. */
+function globMatcher(glob: string): (path: string) => boolean {
+  return picomatch(glob.replace(/^\.?\/+/, '').replace(/\/+$/, ''), { dot: true });
 }
 
 /**
@@ -48,7 +29,7 @@ function globToRegExp(glob: string): RegExp {
  * then flips the verdict, the last one winning.
  */
 export function compilePathRules(rules: readonly PathRule[]): (path: string) => boolean {
-  const compiled = rules.map((r) => ({ include: r.include, re: globToRegExp(r.glob) }));
+  const compiled = rules.map((r) => ({ include: r.include, matches: globMatcher(r.glob) }));
   const initial = compiled.length === 0 || !compiled[0]?.include;
   return (path: string) => {
     const parts = path.split('/');
@@ -56,7 +37,7 @@ export function compilePathRules(rules: readonly PathRule[]): (path: string) => 
     for (let i = 1; i <= parts.length; i++) prefixes.push(parts.slice(0, i).join('/'));
     let verdict = initial;
     for (const r of compiled) {
-      if (prefixes.some((p) => r.re.test(p))) verdict = r.include;
+      if (prefixes.some((p) => r.matches(p))) verdict = r.include;
     }
     return verdict;
   };

@@ -39,6 +39,8 @@ export interface PushResult {
   code?: string;
   message?: string;
   errors: PushErrorDetail[];
+  /** The broker's JSON answer, for callers that read more of it (`qmb validate` prints its line protocol). */
+  body?: Record<string, unknown>;
 }
 
 /** Joins the base URL and a path, tolerating a trailing slash on the base. */
@@ -134,21 +136,22 @@ export async function pushPayload(body: Uint8Array, label: string, opts: PushOpt
   const points = pointsOf(parsed.json);
   const dups = duplicatesOf(parsed.json);
   const s = res.status;
-  if (opts.dryRun && s === 200) return { ok: true, outcome: 'valid', status: s, points, ...dups, errors: [] };
-  if (opts.legacy && s >= 200 && s < 300) return { ok: true, outcome: 'accepted', status: s, id, errors: [] };
+  const answer = parsed.json ? { body: parsed.json } : {};
+  if (opts.dryRun && s === 200) return { ok: true, outcome: 'valid', status: s, points, ...dups, errors: [], ...answer };
+  if (opts.legacy && s >= 200 && s < 300) return { ok: true, outcome: 'accepted', status: s, id, errors: [], ...answer };
   if (!opts.legacy && !opts.dryRun) {
-    if (s === 201) return { ok: true, outcome: 'delivered', status: s, id, points, ...dups, errors: [] };
+    if (s === 201) return { ok: true, outcome: 'delivered', status: s, id, points, ...dups, errors: [], ...answer };
     if (s === 202) {
       // Without --wait, journaled is what "accepted" promises; with it, only delivery counts.
       const waited = opts.waitSeconds !== undefined;
-      return { ok: !waited, outcome: waited ? 'pending' : 'accepted', status: s, id, points, ...dups, errors: [] };
+      return { ok: !waited, outcome: waited ? 'pending' : 'accepted', status: s, id, points, ...dups, errors: [], ...answer };
     }
   }
   if (s >= 200 && s < 300) {
-    return { ok: false, outcome: 'failed', status: s, id, message: `unexpected answer ${s} from ${target}`, errors: [] };
+    return { ok: false, outcome: 'failed', status: s, id, message: `unexpected answer ${s} from ${target}`, errors: [], ...answer };
   }
-  if (s >= 300 && s < 400) return { ok: false, outcome: 'failed', status: s, message: redirectMessage(res, target), errors: [] };
-  return { ok: false, outcome: 'rejected', status: s, id, ...errorOf(res, parsed) };
+  if (s >= 300 && s < 400) return { ok: false, outcome: 'failed', status: s, message: redirectMessage(res, target), errors: [], ...answer };
+  return { ok: false, outcome: 'rejected', status: s, id, ...errorOf(res, parsed), ...answer };
 }
 
 function redirectMessage(res: Response, target: string): string {

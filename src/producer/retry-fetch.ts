@@ -1,6 +1,6 @@
 // One HTTP request, repeated on network errors, 5xx and 429 with backoff (honouring Retry-After).
 // The broker's own backoff object: one schedule (exponential, jitter, cap, Retry-After) for both directions.
-import { Backoff, parseRetryAfter, type BackoffOptions } from '../journal/backoff.js';
+import { Backoff, parseRetryAfter, type BackoffOptions } from '../backoff.js';
 
 /** Resolves after `ms`; the default sleeper of the clients. */
 export function sleep(ms: number): Promise<void> {

@@ -97,12 +97,12 @@ export interface ReadStore {
   tagKeys(db: string, measurement?: string): Promise<string[]>;
   tagValues(db: string, key: string, options?: { measurement?: string | undefined; where?: TagFilter }): Promise<string[]>;
   fieldKeys(db: string, measurement?: string): Promise<FieldKey[]>;
-  /** Points of some fields; raw, or aggregated per bucket. Groups sorted by tag value, rows by time. */
-  series(db: string, query: SeriesQuery): Promise<SeriesGroup[]>;
-  /** As series, saying whether the limit cut the answer. */
+  /**
+   * Points of some fields; raw, or aggregated per bucket. Groups sorted by tag value, rows by time;
+   * says whether the limit cut the answer.
+   */
   seriesAnswer(db: string, query: SeriesQuery): Promise<SeriesAnswer>;
-  rows(db: string, query: RowsQuery): Promise<Row[]>;
-  /** As rows, saying whether the limit cut the answer. */
+  /** Table rows of the chosen fields (all by default), saying whether the limit cut the answer. */
   rowsAnswer(db: string, query: RowsQuery): Promise<RowsAnswer>;
   /**
    * Every matching point with all its fields and only the named tags, in no particular order and

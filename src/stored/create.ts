@@ -2,8 +2,8 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { DeliveryObserver, WorkerLogger } from '../journal/worker.js';
-import { EmbeddedSink } from '../sinks/embedded.js';
-import { InfluxSink } from '../sinks/influx.js';
+import { EmbeddedStore } from '../embedded/store.js';
+import { InfluxSink } from '../influx/sink.js';
 import type { Sink } from '../sinks/sink.js';
 import { EmbeddedFacts } from './embedded-facts.js';
 import type { StoreFacts } from './facts.js';
@@ -21,7 +21,7 @@ const UNKNOWN: StoreFacts = {
 
 /** The facts of a sink: its SQLite tables, or InfluxDB at its URL with the configured credentials. */
 export function factsOf(sink: Sink, config: Config): StoreFacts {
-  if (sink instanceof EmbeddedSink) return new EmbeddedFacts(sink.database);
+  if (sink instanceof EmbeddedStore) return new EmbeddedFacts(sink.database);
   if (sink instanceof InfluxSink) {
     return new InfluxFacts({ url: sink.url, username: config.influxUsername, password: config.influxPassword, token: config.influxToken });
   }

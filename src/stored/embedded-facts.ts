@@ -1,7 +1,7 @@
 // StoreFacts of the embedded store: SQL on its field_types and tag_values tables.
 import type Database from 'better-sqlite3';
 import type { FieldType } from '../ingest/points.js';
-import { SHARD_NS, shardOf } from '../sinks/embedded.js';
+import { SHARD_NS, shardOf } from '../embedded/schema.js';
 import type { FieldTypeSummary, StoreFacts } from './facts.js';
 
 /** Reads the embedded store through its own SQLite handle (writes are committed before they return). */

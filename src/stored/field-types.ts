@@ -1,7 +1,7 @@
 // The known field types: (database, measurement, field, shard) → type, from the store, the journal and accepted payloads.
 import type { ErrorDetail } from '../errors.js';
 import type { FieldType, Point } from '../ingest/points.js';
-import { GO_ZERO_TO_EPOCH_NS, SHARD_NS } from '../sinks/embedded.js';
+import { GO_ZERO_TO_EPOCH_NS, SHARD_NS } from '../embedded/schema.js';
 import type { FieldTypeSummary } from './facts.js';
 
 // InfluxDB 1.6 (influxd 1.6.7, checked by experiment) fixes a field's type per shard: a write whose

@@ -1,7 +1,8 @@
 // StoreFacts of InfluxDB 1.x: InfluxQL over /query (SHOW FIELD KEYS, per-shard COUNTs, SHOW TAG VALUES).
+import { SHARD_NS } from '../embedded/schema.js';
 import type { FieldType } from '../ingest/points.js';
-import { ident, literal } from '../read/influxql.js';
-import { type InfluxOptions, influxAuthHeaders } from '../sinks/influx.js';
+import { ident, literal } from '../influx/influxql.js';
+import { type InfluxOptions, influxAuthHeaders } from '../influx/sink.js';
 import type { FieldTypeSummary, StoreFacts } from './facts.js';
 
 interface Result {
@@ -9,7 +10,6 @@ interface Result {
   series?: { name?: string; columns: string[]; values?: unknown[][] }[];
 }
 
-const DEFAULT_SHARD_NS = 7n * 86_400n * 1_000_000_000n;
 const GO_UNITS: Record<string, number> = { h: 3600e9, m: 60e9, s: 1e9, ms: 1e6, us: 1e3, 'µs': 1e3, ns: 1 };
 /** Tag values asked for in one statement. */
 const VALUES_PER_QUERY = 100;
@@ -80,10 +80,10 @@ export class InfluxFacts implements StoreFacts {
   async shardDuration(db: string): Promise<bigint> {
     const [r] = await this.#query(undefined, [`SHOW RETENTION POLICIES ON ${ident(db)}`]);
     const s = InfluxFacts.#fail(r ?? {}).series?.[0];
-    if (!s) return DEFAULT_SHARD_NS;
+    if (!s) return SHARD_NS;
     const col = (name: string): number => s.columns.indexOf(name);
     const row = (s.values ?? []).find((v) => v[col('default')] === true);
-    return (row && parseGoDuration(String(row[col('shardGroupDuration')]))) ?? DEFAULT_SHARD_NS;
+    return (row && parseGoDuration(String(row[col('shardGroupDuration')]))) ?? SHARD_NS;
   }
 
   async fieldTypes(db: string): Promise<FieldTypeSummary> {

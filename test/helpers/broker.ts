@@ -28,7 +28,8 @@ export interface TestSetup {
   token(name?: string): string;
 }
 
-async function prepare(env: Record<string, string>): Promise<TestSetup> {
+/** A fresh data dir with the test users, a secret, and tokens for them: what a test broker starts from. */
+export async function prepareTestBroker(env: Record<string, string>): Promise<TestSetup> {
   const dataDir = env['QMB_DATA_DIR'] ?? mkdtempSync(path.join(tmpdir(), 'qmb-broker-'));
   // An empty QMB_SECRET_KEY (the broker then uses its generated key file) still signs the test tokens with something.
   const secret = env['QMB_SECRET_KEY'] || randomBytes(32).toString('hex');
@@ -80,7 +81,7 @@ export interface BrokerProcess extends TestSetup {
 
 /** Starts `node dist/src/cli/main.js serve` with a fresh data dir and test users. */
 export async function startBrokerProcess(env: Record<string, string> = {}): Promise<BrokerProcess> {
-  const setup = await prepare(env);
+  const setup = await prepareTestBroker(env);
   const port = Number(env['QMB_PORT'] ?? (await freePort()));
   const url = `http://127.0.0.1:${port}`;
   let proc: ChildProcess | undefined;
@@ -170,7 +171,7 @@ export async function startBrokerInProcess(
   env: Record<string, string> = {},
   options: { sink?: Sink; worker?: boolean } = {},
 ): Promise<InProcessBroker> {
-  const setup = await prepare(env);
+  const setup = await prepareTestBroker(env);
   const config = loadConfig({}, setup.env);
   const deps = createBroker(config, options.sink ? { sink: options.sink } : {});
   const app = await buildApp(deps);
@@ -181,7 +182,7 @@ export async function startBrokerInProcess(
     deps,
     async close() {
       await app.close();
-      await closeBroker(deps, Date.now() + 2000);
+      await closeBroker(deps, deps.clock.now() + 2000);
       rmSync(setup.dataDir, { recursive: true, force: true });
     },
   };

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { ReadStoreCheckSource } from '../../src/check/check-source.js';
 import { type HeadMetric, headFromPayloads } from '../../src/check/head.js';
 import { JsonBody } from '../../src/ingest/json.js';
-import { preparePayload } from '../../src/ingest/prepare.js';
+import { preparePayload } from '../../src/metrics/prepare.js';
 import { type MetricRegistry, loadRegistry } from '../../src/metrics/registry.js';
-import { EmbeddedReadStore } from '../../src/read/embedded-read-store.js';
-import { EmbeddedSink } from '../../src/sinks/embedded.js';
+import { EmbeddedReadStore } from '../../src/embedded/read-store.js';
+import { EmbeddedStore } from '../../src/embedded/store.js';
 
 export type Payload = Record<string, unknown>;
 
@@ -124,7 +124,7 @@ export function head(registry: MetricRegistry, payloads: Payload[], nowNs = BigI
 export class EmbeddedFixture {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'qmb-check-'));
   readonly registry = loadRegistry();
-  readonly sink = new EmbeddedSink(this.dir);
+  readonly sink = new EmbeddedStore(this.dir);
   readonly source = new ReadStoreCheckSource(new EmbeddedReadStore(this.sink.database));
 
   /** Stores payloads as the delivery worker would; points without time are stamped at `nowNs`. */

@@ -12,7 +12,7 @@ import { type BrokerProcess, TEST_USERS, startBrokerProcess } from '../helpers/b
 import { type Payload, churn, complexity, day, defects, imageSize, misra, rtinstr, tfmImageSize } from '../helpers/check-data.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
 import { freePort, waitFor } from '../helpers/ports.js';
-import { type RunResult, gitAt, runQmb } from './producer-run.js';
+import { type RunResult, gitAt, runQmb } from '../helpers/producer-run.js';
 
 const SIZES = { BL31_T: 100000, BL31_D: 40000, BL2_T: 30000, BL1_T: 20000, BL32_W: 500 };
 const WAIVER_MESSAGE = 'Use the new TF-M partition layout\n\nQuality-Waiver: tfm_image_size **/tfm_s_total: the new partition layout, see T1234\n';

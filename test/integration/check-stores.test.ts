@@ -8,10 +8,10 @@ import { runCheck } from '../../src/check/engine.js';
 import { headFromRevision } from '../../src/check/head.js';
 import type { CheckResult, CheckRow } from '../../src/check/result.js';
 import { parseWaivers } from '../../src/check/waivers.js';
-import { createReadStore } from '../../src/read/create-read-store.js';
+import { createReadStore } from '../../src/broker.js';
 import { type Payload, churn, complexity, day, defects, head, imageSize, misra, rtinstr, tfmImageSize } from '../helpers/check-data.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
-import { FROZEN_MS, type ReadBroker, ingest, readBroker } from './read-setup.js';
+import { FROZEN_MS, type ReadBroker, ingest, readBroker } from '../helpers/read-setup.js';
 
 const CANDIDATES = Array.from({ length: 12 }, (_, i) => `c${12 - i}`); // c12 (newest) .. c1
 const SIZES = { BL31_T: 100000, BL31_D: 40000, BL2_T: 30000, BL1_T: 20000, BL32_W: 500 };

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SETTINGS } from '../../src/config.js';
-import { ROOT, runQmb } from './producer-run.js';
+import { ROOT, runQmb } from '../helpers/producer-run.js';
 
 test('qmb --version prints the version of the package', async () => {
   const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };

@@ -5,9 +5,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type InProcessBroker, startBrokerInProcess } from '../helpers/broker.js';
-import { type Influx, startInflux } from '../helpers/influxd.js';
-import { call, churnPayload, isErrorBody, jsonText, loadFixtures, num } from './core-support.js';
+import type { InProcessBroker } from '../helpers/broker.js';
+import type { Influx } from '../helpers/influxd.js';
+import { withInfluxBroker } from '../helpers/influx-broker.js';
+import { call, churnPayload, isErrorBody, jsonText, loadFixtures, num } from '../helpers/core-support.js';
 
 function qmb(dataDir: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const env: Record<string, string> = {};
@@ -21,15 +22,13 @@ describe('the /api/v1 routes', { timeout: 60_000 }, () => {
   let broker: InProcessBroker;
   let dir: string;
 
+  withInfluxBroker('in-process', {}, (s) => ({ influx, broker } = s));
+
   before(async () => {
-    influx = await startInflux();
-    broker = await startBrokerInProcess({ QMB_INFLUX_URL: influx.url });
     dir = mkdtempSync(path.join(tmpdir(), 'qmb-core-api-'));
   });
 
   after(async () => {
-    await broker?.close();
-    await influx?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
-import { churnPayload, isErrorBody } from './core-support.js';
-import { runQmb } from './producer-run.js';
+import { churnPayload, isErrorBody } from '../helpers/core-support.js';
+import { runQmb } from '../helpers/producer-run.js';
 
 const LIMIT = 2048;
 const ADVICE = `(QMB_MAX_BODY_BYTES on the broker): split the payload into smaller ones, or raise QMB_MAX_BODY_BYTES`;

@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
-import { type Influx, startInflux } from '../helpers/influxd.js';
+import { describe, it } from 'node:test';
+import type { BrokerProcess } from '../helpers/broker.js';
+import type { Influx } from '../helpers/influxd.js';
+import { withInfluxBroker } from '../helpers/influx-broker.js';
 import { waitFor } from '../helpers/ports.js';
-import { type Reply, httpCall, isErrorBody } from './core-support.js';
+import { type Reply, httpCall, isErrorBody } from '../helpers/core-support.js';
 
 function payload(measurement: string, value: unknown, time: string, commit = 'conflict'): unknown {
   return {
@@ -45,16 +46,7 @@ describe('field type conflict', { timeout: 90_000 }, () => {
   const post = (body: unknown, wait = '?wait=10'): Promise<Reply> => httpCall(broker.url, 'POST', `/api/v1/metrics${wait}`, { token: broker.token(), body });
   const submission = async (id: number): Promise<any> => (await httpCall(broker.url, 'GET', `/api/v1/submissions/${id}`, { token: broker.token() })).json;
 
-  before(async () => {
-    influx = await startInflux();
-    broker = await startBrokerProcess({ QMB_INFLUX_URL: influx.url });
-  });
-
-  after(async () => {
-    await broker?.stop();
-    broker?.cleanup();
-    await influx?.stop();
-  });
+  withInfluxBroker('process', {}, (s) => ({ influx, broker } = s));
 
   /** Writes line protocol straight to InfluxDB, as another client would. */
   const writeBehind = async (lines: string): Promise<void> => {

@@ -1,11 +1,12 @@
 // The broker as a real process: SIGKILL right after acknowledging a burst loses nothing; SIGTERM
 // exits 0 after delivering what it can.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
-import { type Influx, startInflux } from '../helpers/influxd.js';
+import { describe, it } from 'node:test';
+import type { BrokerProcess } from '../helpers/broker.js';
+import type { Influx } from '../helpers/influxd.js';
+import { withInfluxBroker } from '../helpers/influx-broker.js';
 import { waitFor } from '../helpers/ports.js';
-import { type Reply, churnPayload, httpCall } from './core-support.js';
+import { type Reply, churnPayload, httpCall } from '../helpers/core-support.js';
 
 async function countTag(influx: Influx, tag: string): Promise<number> {
   const rows = await influx.rows('TFA_CodeChurn', `SELECT COUNT("Lines_of_Change") FROM "TFA_CodeChurn_Tracking" WHERE "Target_Tag" = '${tag}'`);
@@ -43,16 +44,7 @@ describe('broker process: crash and shutdown', { timeout: 150_000 }, () => {
   let influx: Influx;
   let broker: BrokerProcess;
 
-  before(async () => {
-    influx = await startInflux();
-    broker = await startBrokerProcess({ QMB_INFLUX_URL: influx.url });
-  });
-
-  after(async () => {
-    await broker?.kill();
-    broker?.cleanup();
-    await influx?.stop();
-  });
+  withInfluxBroker('process', { stop: 'kill' }, (s) => ({ influx, broker } = s));
 
   it('SIGKILL right after acknowledging a burst: every acknowledged point lands after restart', async () => {
     const n = 300;

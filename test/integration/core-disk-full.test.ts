@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
 import { waitFor } from '../helpers/ports.js';
-import { type Reply, churnPayload, httpCall, isErrorBody } from './core-support.js';
+import { type Reply, churnPayload, httpCall, isErrorBody } from '../helpers/core-support.js';
 
 /** Mounts a tmpfs of `size` on a fresh temp dir; undefined when this process cannot (not root). */
 function mountTmpfs(size: string): string | undefined {

@@ -14,7 +14,7 @@ import {
   loadFixtures,
   nowNs,
   num,
-} from './core-support.js';
+} from '../helpers/core-support.js';
 
 describe('embedded store', { timeout: 60_000 }, () => {
   let broker: InProcessBroker;

@@ -1,10 +1,11 @@
 // Round trips through a real InfluxDB: the four time shapes, line-protocol escaping, refusals of what
 // line protocol cannot carry, and number typing by literal (5 vs 5.0, int64 range, 1e400).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type InProcessBroker, startBrokerInProcess } from '../helpers/broker.js';
-import { type Influx, startInflux } from '../helpers/influxd.js';
-import { type Reply, call, churnPayload, ident, isErrorBody, num } from './core-support.js';
+import { describe, it } from 'node:test';
+import type { InProcessBroker } from '../helpers/broker.js';
+import type { Influx } from '../helpers/influxd.js';
+import { withInfluxBroker } from '../helpers/influx-broker.js';
+import { type Reply, call, churnPayload, ident, isErrorBody, num } from '../helpers/core-support.js';
 
 /** A tfa_misra_defects payload: free measurement, extra fields allowed, three string tags. */
 function misra(items: { measurement: string; fields?: Record<string, unknown>; tags?: Record<string, unknown>; time?: unknown }[]): unknown {
@@ -34,15 +35,7 @@ describe('escaping, times and number types through InfluxDB', { timeout: 90_000 
     for (const p of paths) assert.ok(got.includes(p), `${what}: error at ${p} in ${res.body}`);
   }
 
-  before(async () => {
-    influx = await startInflux();
-    broker = await startBrokerInProcess({ QMB_INFLUX_URL: influx.url });
-  });
-
-  after(async () => {
-    await broker?.close();
-    await influx?.stop();
-  });
+  withInfluxBroker('in-process', {}, (s) => ({ influx, broker } = s));
 
   it('all four time shapes (and fractions, offsets, offsetless) land at the instant they name', async () => {
     const shapes: [string, unknown, string][] = [

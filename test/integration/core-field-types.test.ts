@@ -8,8 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
 import { waitFor } from '../helpers/ports.js';
-import { type Reply, httpCall, isErrorBody, jsonText, num } from './core-support.js';
-import { runQmb } from './producer-run.js';
+import { type Reply, httpCall, isErrorBody, jsonText, num } from '../helpers/core-support.js';
+import { runQmb } from '../helpers/producer-run.js';
 
 const DB = 'TFA_ImageSize';
 // Mondays: InfluxDB's 7-day shard groups start on Mondays 00:00 UTC.

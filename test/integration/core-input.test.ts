@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
 import { waitFor } from '../helpers/ports.js';
-import { isErrorBody } from './core-support.js';
-import { runQmb } from './producer-run.js';
+import { isErrorBody } from '../helpers/core-support.js';
+import { runQmb } from '../helpers/producer-run.js';
 
 const ROUTES = ['/api/v1/metrics', '/api/v1/validate', '/'] as const;
 /** The maximum nesting the docs promise to parse. */

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
 import { freePort } from '../helpers/ports.js';
-import { type Reply, churnPayload, httpCall } from './core-support.js';
+import { type Reply, churnPayload, httpCall } from '../helpers/core-support.js';
 
 /** A tfa_code_churn payload of `points` points (distinct times). */
 function tenPoints(n: number, points = 10): unknown {

@@ -1,10 +1,11 @@
 // The older broker's routes keep their status codes and bodies: GET /, POST /auth, POST /.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type InProcessBroker, TEST_USERS, startBrokerInProcess } from '../helpers/broker.js';
-import { type Influx, startInflux } from '../helpers/influxd.js';
+import { describe, it } from 'node:test';
+import { type InProcessBroker, TEST_USERS } from '../helpers/broker.js';
+import type { Influx } from '../helpers/influxd.js';
+import { withInfluxBroker } from '../helpers/influx-broker.js';
 import { waitFor } from '../helpers/ports.js';
-import { type Reply, call, churnPayload, isErrorBody, loadFixtures } from './core-support.js';
+import { type Reply, call, churnPayload, isErrorBody, loadFixtures } from '../helpers/core-support.js';
 
 const CHALLENGE = 'JWT realm="Login Required"';
 
@@ -31,15 +32,7 @@ describe('legacy routes', { timeout: 60_000 }, () => {
     assert.ok(isErrorBody(res.json, 401), `${what}: data/error_code/code/errors in ${res.body}`);
   }
 
-  before(async () => {
-    influx = await startInflux();
-    broker = await startBrokerInProcess({ QMB_INFLUX_URL: influx.url, QMB_AUTH_RATE_LIMIT: '1000' });
-  });
-
-  after(async () => {
-    await broker?.close();
-    await influx?.stop();
-  });
+  withInfluxBroker('in-process', { env: { QMB_AUTH_RATE_LIMIT: '1000' } }, (s) => ({ influx, broker } = s));
 
   it('GET / answers the info document', async () => {
     const res = await req(broker.app, 'GET', '/');

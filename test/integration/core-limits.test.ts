@@ -1,25 +1,18 @@
 // Refusals at the door: 413 body limit, 415 content type, 403 metric permission, 429 login rate limit.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type InProcessBroker, startBrokerInProcess } from '../helpers/broker.js';
-import { type Influx, startInflux } from '../helpers/influxd.js';
+import { describe, it } from 'node:test';
+import type { InProcessBroker } from '../helpers/broker.js';
+import type { Influx } from '../helpers/influxd.js';
+import { withInfluxBroker } from '../helpers/influx-broker.js';
 import { waitFor } from '../helpers/ports.js';
-import { type Reply, call, churnPayload, isErrorBody, loadFixtures } from './core-support.js';
+import { type Reply, call, churnPayload, isErrorBody, loadFixtures } from '../helpers/core-support.js';
 
 describe('limits and permissions', { timeout: 60_000 }, () => {
   let influx: Influx;
   let broker: InProcessBroker;
   const LIMIT = 2048;
 
-  before(async () => {
-    influx = await startInflux();
-    broker = await startBrokerInProcess({ QMB_INFLUX_URL: influx.url, QMB_MAX_BODY_BYTES: String(LIMIT), QMB_AUTH_RATE_LIMIT: '3' });
-  });
-
-  after(async () => {
-    await broker?.close();
-    await influx?.stop();
-  });
+  withInfluxBroker('in-process', { env: { QMB_MAX_BODY_BYTES: String(LIMIT), QMB_AUTH_RATE_LIMIT: '3' } }, (s) => ({ influx, broker } = s));
 
   const accepted = (): number => Object.values(broker.deps.journal.counts()).reduce((a, b) => a + b, 0);
 

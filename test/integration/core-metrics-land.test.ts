@@ -1,10 +1,11 @@
 // Every built-in metric's valid fixtures land in the right InfluxDB database and measurement, with
 // the right tags, field values and field types (integer for `5`, float for `5.0`).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { LosslessNumber } from 'lossless-json';
-import { type InProcessBroker, startBrokerInProcess } from '../helpers/broker.js';
-import { type Influx, startInflux } from '../helpers/influxd.js';
+import type { InProcessBroker } from '../helpers/broker.js';
+import type { Influx } from '../helpers/influxd.js';
+import { withInfluxBroker } from '../helpers/influx-broker.js';
 import {
   DATABASES,
   nowNs,
@@ -18,7 +19,7 @@ import {
   ident,
   loadFixtures,
   whereClause,
-} from './core-support.js';
+} from '../helpers/core-support.js';
 
 const seriesKey = (p: ExpectedPoint): string =>
   JSON.stringify([p.database, p.measurement, Object.entries(p.tags).sort(), typeof p.time === 'bigint' ? String(p.time) : 'stamped:' + JSON.stringify(p.fields)]);
@@ -30,15 +31,7 @@ describe('every built-in metric lands in InfluxDB', { timeout: 120_000 }, () => 
   /** The final state InfluxDB should hold: later points of one series and time overwrite fields. */
   const expected = new Map<string, ExpectedPoint>();
 
-  before(async () => {
-    influx = await startInflux();
-    broker = await startBrokerInProcess({ QMB_INFLUX_URL: influx.url });
-  });
-
-  after(async () => {
-    await broker?.close();
-    await influx?.stop();
-  });
+  withInfluxBroker('in-process', {}, (s) => ({ influx, broker } = s));
 
   it('has a fixture table for all 12 built-in metrics', () => {
     assert.deepEqual(tables.map((t) => t.metric).sort(), Object.keys(DATABASES).sort());

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { type InProcessBroker, startBrokerInProcess } from '../helpers/broker.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
 import { waitFor } from '../helpers/ports.js';
-import { type Reply, call, churnPayload, isErrorBody } from './core-support.js';
+import { type Reply, call, churnPayload, isErrorBody } from '../helpers/core-support.js';
 
 function defectsPayload(status: string): unknown {
   return {

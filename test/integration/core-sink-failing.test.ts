@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type InProcessBroker, startBrokerInProcess } from '../helpers/broker.js';
 import { waitFor } from '../helpers/ports.js';
-import { call, churnPayload } from './core-support.js';
+import { call, churnPayload } from '../helpers/core-support.js';
 
 /**
  * A stand-in for InfluxDB's HTTP API: /ping 204, /query (CREATE DATABASE) 200, /write as told.

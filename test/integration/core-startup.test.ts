@@ -1,27 +1,18 @@
 // Start-up against InfluxDB: the broker creates every database its metrics write to, before any write;
 // with InfluxDB not yet running it says so once, keeps retrying, and says when it is reachable again.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
-import { type Influx, startInflux } from '../helpers/influxd.js';
+import { describe, it } from 'node:test';
+import type { BrokerProcess } from '../helpers/broker.js';
+import type { Influx } from '../helpers/influxd.js';
+import { withInfluxBroker } from '../helpers/influx-broker.js';
 import { waitFor } from '../helpers/ports.js';
 import { SPEC_DATABASES } from '../helpers/spec-databases.js';
-import { churnPayload, httpCall } from './core-support.js';
+import { churnPayload, httpCall } from '../helpers/core-support.js';
 
 describe('broker start-up with InfluxDB', { timeout: 60_000 }, () => {
   let influx: Influx;
-  let broker: BrokerProcess;
 
-  before(async () => {
-    influx = await startInflux();
-    broker = await startBrokerProcess({ QMB_INFLUX_URL: influx.url });
-  });
-
-  after(async () => {
-    await broker?.stop();
-    broker?.cleanup();
-    await influx?.stop();
-  });
+  withInfluxBroker('process', {}, (s) => ({ influx } = s));
 
   it('creates the databases of all built-in metrics without waiting for a first write', async () => {
     const wanted = [...new Set(Object.values(SPEC_DATABASES))].sort();
@@ -43,17 +34,7 @@ describe('broker start-up with InfluxDB not running yet', { timeout: 90_000 }, (
   /** Log lines of the broker (pino JSON on stdout, the banner on stderr) whose text matches. */
   const lines = (pattern: RegExp): string[] => broker.output().split('\n').filter((l) => pattern.test(l));
 
-  before(async () => {
-    influx = await startInflux();
-    await influx.pause();
-    broker = await startBrokerProcess({ QMB_INFLUX_URL: influx.url, QMB_LOG_LEVEL: 'info' });
-  });
-
-  after(async () => {
-    await broker?.stop();
-    broker?.cleanup();
-    await influx?.stop();
-  });
+  withInfluxBroker('process', { env: { QMB_LOG_LEVEL: 'info' }, influxDown: true }, (s) => ({ influx, broker } = s));
 
   it('says once that InfluxDB is unreachable, with the cause, while it keeps accepting and retrying', async () => {
     const res = await httpCall(broker.url, 'POST', '/api/v1/metrics', { token: broker.token(), body: churnPayload(12, '2021-03-01T00:00:00Z') });

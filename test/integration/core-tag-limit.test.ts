@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
-import { EmbeddedSink } from '../../src/sinks/embedded.js';
-import { InfluxSink } from '../../src/sinks/influx.js';
+import { EmbeddedStore } from '../../src/embedded/store.js';
+import { InfluxSink } from '../../src/influx/sink.js';
 import { type BrokerProcess, startBrokerInProcess, startBrokerProcess } from '../helpers/broker.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
 import { waitFor } from '../helpers/ports.js';
-import { type Reply, call, httpCall, isErrorBody } from './core-support.js';
+import { type Reply, call, httpCall, isErrorBody } from '../helpers/core-support.js';
 
 const LIMIT = 50;
 const TIME = '2021-08-03T10:00:00Z';
@@ -141,7 +141,7 @@ describe('tag values limit', { timeout: 240_000 }, () => {
 
   it('the embedded store refuses what InfluxDB refuses, with the same message', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'qmb-tag-limit-'));
-    const embedded = new EmbeddedSink(dir, { maxValuesPerTag: LIMIT });
+    const embedded = new EmbeddedStore(dir, { maxValuesPerTag: LIMIT });
     const influxSink = new InfluxSink({ url: influx.url });
     try {
       await influxSink.createDatabase('tl_parity');
@@ -163,7 +163,7 @@ describe('tag values limit', { timeout: 240_000 }, () => {
       assert.deepEqual(results[1], results[0]);
       // The same limit holds after the store is opened again.
       await embedded.close();
-      const reopened = new EmbeddedSink(dir, { maxValuesPerTag: LIMIT });
+      const reopened = new EmbeddedStore(dir, { maxValuesPerTag: LIMIT });
       const again = await reopened.write('tl_parity', line('w3'));
       assert.equal(again.ok ? '' : again.message, `partial write: max-values-per-tag limit exceeded (${LIMIT + 2}/${LIMIT}): measurement="tl-parity" tag="k" value="w3" dropped=1`);
       await reopened.close();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../helpers/ports.js';
 import { CLI, type ServeProcess, cleanEnv, runQmb, spawnServe } from '../helpers/serve.js';
-import { churnPayload, httpCall } from './core-support.js';
+import { churnPayload, httpCall } from '../helpers/core-support.js';
 
 const HINT = 'signed with another key? check QMB_SECRET_KEY / QMB_DATA_DIR';
 

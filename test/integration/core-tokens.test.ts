@@ -1,11 +1,11 @@
 // Tokens minted the way the older broker minted them are accepted; unsigned, foreign, expired and
 // unknown-user tokens are refused with the older 401 body and the JWT challenge.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { SignJWT } from 'jose';
-import { type InProcessBroker, startBrokerInProcess } from '../helpers/broker.js';
-import { type Influx, startInflux } from '../helpers/influxd.js';
-import { type Reply, call, churnPayload, isErrorBody } from './core-support.js';
+import type { InProcessBroker } from '../helpers/broker.js';
+import { withInfluxBroker } from '../helpers/influx-broker.js';
+import { type Reply, call, churnPayload, isErrorBody } from '../helpers/core-support.js';
 
 const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -19,7 +19,6 @@ async function legacyToken(secret: string, identity: number, options: { iat?: nu
 }
 
 describe('tokens', { timeout: 60_000 }, () => {
-  let influx: Influx;
   let broker: InProcessBroker;
   let n = 0;
 
@@ -38,15 +37,7 @@ describe('tokens', { timeout: 60_000 }, () => {
     assert.ok(isErrorBody(res.json, 401), `${what}: ${res.body}`);
   }
 
-  before(async () => {
-    influx = await startInflux();
-    broker = await startBrokerInProcess({ QMB_INFLUX_URL: influx.url });
-  });
-
-  after(async () => {
-    await broker?.close();
-    await influx?.stop();
-  });
+  withInfluxBroker('in-process', {}, (s) => ({ broker } = s));
 
   it('accepts an older-broker token with the JWT and Bearer prefixes, in any case', async () => {
     const token = await legacyToken(broker.secret, 1);

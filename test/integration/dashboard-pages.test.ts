@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { demoPayloads } from '../../src/cli/demo-data.js';
 import { type BrokerProcess, TEST_USERS, startBrokerProcess } from '../helpers/broker.js';
-import { SCREENSHOTS, changeSelect, chartData, launchChromium, openPage } from './dashboard-browser.js';
+import { SCREENSHOTS, changeSelect, chartData, launchChromium, openPage } from '../helpers/dashboard-browser.js';
 
 type Item = { measurement: string; fields: Record<string, number | string>; tags: Record<string, string | number>; time?: string };
 const items = (metric: string): Item[] =>
@@ -62,6 +62,12 @@ describe('dashboard in Chromium', () => {
     for (const family of ['tfa_image_size', 'tfm_image_size', 'tfa_misra_defects', 'tfa_rtinstr', 'tfa_defects_tracking']) {
       assert.doesNotMatch((await page.textContent(`[data-family=${family}]`)) ?? '', /no data/, family);
     }
+    // The runtime card's number is the broker's maximum (aggregate=max) over the latest commit's latencies.
+    const rt = items('tfa_rtinstr');
+    const latest = rt.filter((i) => i.tags['CommitID'] === rt.at(-1)!.tags['CommitID']);
+    const maxLatency = Math.max(...latest.flatMap((i) => Object.values(i.fields).filter((v): v is number => typeof v === 'number')));
+    const rtCard = (await page.textContent('[data-family=tfa_rtinstr]')) ?? '';
+    assert.ok(rtCard.includes(maxLatency.toLocaleString('en-US')), rtCard);
     assert.ok(await page.isVisible('#no-rejected'));
     await shot('overview');
   });
@@ -161,7 +167,14 @@ describe('dashboard in Chromium', () => {
   });
 
   it('runtime instrumentation: latency per cluster and core, max per cluster for two commits', async () => {
+    const asked: URL[] = [];
+    const record = (r: { url(): string }): void => void asked.push(new URL(r.url()));
+    page.on('request', record);
     await openPage(page, broker.url, 'rtinstr', 'tc=testrtinstrsuspdeepparallel&kind=Latency_EL3Entry_CPUPowerDown');
+    page.off('request', record);
+    // The maxima per cluster come from the broker's aggregation, not from the rows the page read.
+    const aggregated = asked.filter((u) => u.pathname.endsWith('/series') && u.searchParams.get('aggregate') === 'max');
+    assert.ok(aggregated.some((u) => u.searchParams.get('group_by') === 'Cluster_ID' && u.searchParams.get('field') === 'Latency_EL3Entry_CPUPowerDown'), asked.join('\n'));
     const seeded = items('tfa_rtinstr').filter((i) => i.tags['TC_Name'] === 'testrtinstrsuspdeepparallel');
     const data = await chartData(page, 'rtinstr-chart');
     assert.equal(data.series.length, 6);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { type BrokerProcess, TEST_USERS, startBrokerProcess } from '../helpers/broker.js';
-import { SCREENSHOTS, launchChromium, openPage } from './dashboard-browser.js';
+import { SCREENSHOTS, launchChromium, openPage } from '../helpers/dashboard-browser.js';
 
 const POINTS = 50_000;
 const START = Date.parse('2024-01-01T00:00:00Z');

@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { EmbeddedReadStore } from '../../src/read/embedded-read-store.js';
-import { InfluxReadStore } from '../../src/read/influx-read-store.js';
+import { EmbeddedReadStore } from '../../src/embedded/read-store.js';
+import { InfluxReadStore } from '../../src/influx/read-store.js';
 import type { ReadStore } from '../../src/read/read-store.js';
 import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
@@ -17,7 +17,7 @@ const ALL = { from: 0n, to: 4_102_444_800_000_000_000n, where: {}, order: 'asc' 
 async function everything(store: ReadStore): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const db of await store.databases()) {
-    for (const m of await store.measurements(db)) out[`${db}/${m}`] = await store.rows(db, { ...ALL, measurement: m });
+    for (const m of await store.measurements(db)) out[`${db}/${m}`] = (await store.rowsAnswer(db, { ...ALL, measurement: m })).rows;
   }
   return out;
 }
@@ -60,7 +60,7 @@ describe('qmb export --to-influx', () => {
       const counted = async (): Promise<number> => {
         let n = 0;
         for (const db of await target.databases()) {
-          for (const m of await target.measurements(db)) n += (await target.rows(db, { ...ALL, measurement: m })).length;
+          for (const m of await target.measurements(db)) n += (await target.rowsAnswer(db, { ...ALL, measurement: m })).rows.length;
         }
         return n;
       };

@@ -1,16 +1,17 @@
 // Every InfluxQL query of every provisioned dashboard (panels and template variables) runs against
 // a real influxd, seeded through a real broker process with payloads of every metric family, and
 // returns data. Template variables take real values from the seeded data.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dashboards, dataSources } from '../../src/grafana/index.js';
 import type { JsonObject } from '../../src/grafana/model.js';
-import { type Influx, startInflux } from '../helpers/influxd.js';
-import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
-import { seedPayloads } from './grafana-seed.js';
+import type { Influx } from '../helpers/influxd.js';
+import { withInfluxBroker } from '../helpers/influx-broker.js';
+import type { BrokerProcess } from '../helpers/broker.js';
+import { seedPayloads } from '../helpers/grafana-seed.js';
 import { defaultRange, influxTimeFilter } from '../helpers/grafana-time.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -126,9 +127,9 @@ async function assignments(vars: Variable[], timeFilter = TIME_FILTER, limit = 4
   return out;
 }
 
-before(async () => {
-  influx = await startInflux();
-  broker = await startBrokerProcess({ QMB_INFLUX_URL: influx.url });
+// Seeding inside the helper's start: at a file's top level, before hooks do not wait for each other.
+withInfluxBroker('process', {}, async (s) => {
+  ({ influx, broker } = s);
   const failures: string[] = [];
   const skipped: string[] = [];
   for (const { name, payload, required } of seedPayloads(path.join(root, 'test', 'fixtures', 'payloads'))) {
@@ -144,12 +145,6 @@ before(async () => {
   // say so, but only the history is needed for every panel.
   for (const s of skipped) console.error(`seed payload not delivered: ${s}`);
   assert.deepEqual(failures, [], 'seed payloads the broker did not deliver');
-});
-
-after(async () => {
-  await broker?.stop();
-  broker?.cleanup();
-  await influx?.stop();
 });
 
 test('the broker serves the route the Dockerfile HEALTHCHECK asks', async () => {

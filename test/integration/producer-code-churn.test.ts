@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gitAt, lines, runQmb, writeFiles } from './producer-run.js';
+import { gitAt, lines, runQmb, writeFiles } from '../helpers/producer-run.js';
 
 let repo = '';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gitAt, runQmb, writeFiles } from './producer-run.js';
+import { gitAt, runQmb, writeFiles } from '../helpers/producer-run.js';
 
 let repo = '';
 let work = '';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseElf, sizedSymbols } from '../../src/producer/elf-sizes.js';
 import { buildElf, SHF, SHT, STB, STT } from '../helpers/elf-image.js';
-import { gitAt, runQmb, writeFiles } from './producer-run.js';
+import { gitAt, runQmb, writeFiles } from '../helpers/producer-run.js';
 
 const run = promisify(execFile);
 let dir = '';

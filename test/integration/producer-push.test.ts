@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBrokerProcess, TEST_USERS, type BrokerProcess } from '../helpers/broker.js';
 import { startInflux } from '../helpers/influxd.js';
-import { runQmb, ROOT, type RunResult } from './producer-run.js';
+import { runQmb, ROOT, type RunResult } from '../helpers/producer-run.js';
 
 let broker: BrokerProcess;
 let dir = '';
@@ -183,7 +183,7 @@ test('503 back-pressure is waited out (Retry-After) while the database catches u
   }
 });
 
-test('a redirect is not followed: neither the payload nor the password reaches the other host', async () => {
+test('a redirect is not followed (push, demo-data, validate --url): neither the payload nor the password reaches the other host', async () => {
   const { createServer } = await import('node:http');
   const received: string[] = [];
   const elsewhere = createServer((req, res) => {
@@ -207,6 +207,13 @@ test('a redirect is not followed: neither the payload nor the password reaches t
     const login = await runQmb(['push', p, '--url', redirectorUrl, '--user', 'ci', '--retries', '0'], { env: { QMB_PASSWORD: 'secret-password' } });
     assert.equal(login.code, 1);
     assert.match(login.stderr, /^qmb: cannot log in: .*answered 307/);
+    // The other verbs that post payloads or log in share the client: no redirect followed either.
+    const demo = await runQmb(['demo-data', '--url', redirectorUrl, '--user', 'ci', '--retries', '0'], { env: { QMB_PASSWORD: 'secret-password' } });
+    assert.equal(demo.code, 1);
+    assert.match(demo.stderr, /^qmb: cannot log in: .*answered 307/);
+    const validated = await runQmb(['validate', p, '--url', redirectorUrl, '--token', 'x', '--retries', '0']);
+    assert.equal(validated.code, 1);
+    assert.match(validated.stderr, /answered 307, a redirect to http:\/\/127\.0\.0\.1:\d+\/api\/v1\/validate, which is not followed/);
     assert.deepEqual(received, []);
   } finally {
     redirector.close();

@@ -1,7 +1,7 @@
 // Who may read, and the OpenAPI description covering every route the app serves.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readBroker } from './read-setup.js';
+import { readBroker } from '../helpers/read-setup.js';
 
 describe('read API access and description', () => {
   it('needs a token unless QMB_PUBLIC_READ=1', async () => {

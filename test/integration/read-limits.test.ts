@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type Database from 'better-sqlite3';
-import { EmbeddedReadStore } from '../../src/read/embedded-read-store.js';
+import { EmbeddedReadStore } from '../../src/embedded/read-store.js';
 import { DEFAULTS } from '../../src/read/read-params.js';
 import type { RowsQuery, SeriesQuery } from '../../src/read/read-store.js';
-import { type ReadBroker, readBroker } from './read-setup.js';
+import { type ReadBroker, readBroker } from '../helpers/read-setup.js';
 
 const POINTS = DEFAULTS.limit + 5;
 const T0 = 1_700_000_000_000_000_000n;

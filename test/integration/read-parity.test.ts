@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Influx, startInflux } from '../helpers/influxd.js';
-import { type ReadBroker, fixturePayloads, ingest, readBroker } from './read-setup.js';
+import { type ReadBroker, fixturePayloads, ingest, readBroker } from '../helpers/read-setup.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 // Unit tests: retry delays grow exponentially with jitter, are capped, and honour Retry-After.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Backoff, parseRetryAfter } from '../../src/journal/backoff.js';
+import { Backoff, parseRetryAfter } from '../../src/backoff.js';
 
 describe('Backoff', () => {
   it('doubles the ceiling per failure, with jitter between half and all of it', () => {

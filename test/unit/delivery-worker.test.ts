@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { Backoff } from '../../src/journal/backoff.js';
+import { Backoff } from '../../src/backoff.js';
 import { Journal } from '../../src/journal/journal.js';
 import { DeliveryWorker } from '../../src/journal/worker.js';
 import type { Health, Sink, WriteResult } from '../../src/sinks/sink.js';

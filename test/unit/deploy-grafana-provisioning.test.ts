@@ -10,7 +10,7 @@ import { DEFAULT_DASHBOARDS_PATH, DEFAULT_INFLUX_URL, provisioningFiles } from '
 import { demoPayloads } from '../../src/cli/demo-data.js';
 import { parseTime } from '../../src/ingest/time.js';
 import { defaultRange } from '../helpers/grafana-time.js';
-import { seedPayloads } from '../integration/grafana-seed.js';
+import { seedPayloads } from '../helpers/grafana-seed.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const grafanaDir = path.join(root, 'deploy', 'grafana');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { EmbeddedReadStore } from '../../src/read/embedded-read-store.js';
+import { EmbeddedReadStore } from '../../src/embedded/read-store.js';
 import { EmbeddedFixture, day, imageSize } from '../helpers/check-data.js';
 
 describe('embedded pointRows', () => {

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { LosslessNumber, parse, stringify } from 'lossless-json';
-import { SPEC_DATABASES } from '../helpers/spec-databases.js';
+import { SPEC_DATABASES } from './spec-databases.js';
 
 export type Json = null | boolean | string | LosslessNumber | Json[] | { [key: string]: Json };
 

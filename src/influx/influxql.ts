@@ -1,5 +1,5 @@
 // InfluxQL text from untrusted names and values: quoted identifiers, quoted literals, never regexes.
-import type { TagFilter } from './read-store.js';
+import type { TagFilter } from '../read/read-store.js';
 
 /** A double-quoted identifier (measurement, tag key, field key) with quotes and backslashes escaped. */
 export function ident(name: string): string {

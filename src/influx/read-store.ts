@@ -1,10 +1,10 @@
 // Reading InfluxDB 1.x with InfluxQL over /query; answers parsed without losing nanosecond times.
 import { parse } from 'lossless-json';
 import { NotFoundError } from '../errors.js';
-import { type InfluxOptions, influxAuthHeaders } from '../sinks/influx.js';
+import { type InfluxOptions, influxAuthHeaders } from './sink.js';
 import { ident, tagConditions, whereClause } from './influxql.js';
-import type { FieldJson, FieldKey, PointRow, PointRowsQuery, ReadStore, Row, RowsAnswer, RowsQuery, SeriesAnswer, SeriesGroup, SeriesQuery, TagFilter } from './read-store.js';
-import { type RawRow, type RawTableRow, finishRows, finishSeries, sortedUnique, toFieldJson } from './shape.js';
+import type { FieldJson, FieldKey, PointRow, PointRowsQuery, ReadStore, RowsAnswer, RowsQuery, SeriesAnswer, SeriesQuery, TagFilter } from '../read/read-store.js';
+import { type RawRow, type RawTableRow, finishRows, finishSeries, sortedUnique, toFieldJson } from '../read/shape.js';
 
 /** Same connection settings as the sink's. */
 export type InfluxReadOptions = InfluxOptions;
@@ -150,10 +150,6 @@ export class InfluxReadStore implements ReadStore {
     return [...first.filter((s) => !isCut(s)), ...again.filter((s) => cutIds.has(id(s)))];
   }
 
-  async series(db: string, query: SeriesQuery): Promise<SeriesGroup[]> {
-    return (await this.seriesAnswer(db, query)).series;
-  }
-
   async seriesAnswer(db: string, query: SeriesQuery): Promise<SeriesAnswer> {
     await this.#requireDb(db);
     const select = query.aggregate
@@ -188,10 +184,6 @@ export class InfluxReadStore implements ReadStore {
       collected.set(key, rows);
     }
     return finishSeries(collected, query);
-  }
-
-  async rows(db: string, query: RowsQuery): Promise<Row[]> {
-    return (await this.rowsAnswer(db, query)).rows;
   }
 
   async rowsAnswer(db: string, query: RowsQuery): Promise<RowsAnswer> {

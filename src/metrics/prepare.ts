@@ -8,13 +8,13 @@ import {
   UnknownMetricError,
   UnsupportedVersionError,
 } from '../errors.js';
-import { CONVERTER_FUNCTIONS } from '../metrics/converters.js';
-import type { MetricDefinition, MetricRegistry } from '../metrics/registry.js';
-import { closeNames } from '../metrics/suggest.js';
-import { mergeDuplicates } from './duplicates.js';
-import { JsonBody, type LosslessValue, JsonNumber, describeKind } from './json.js';
-import { formatPoint } from './line-protocol.js';
-import { type Point, Problems } from './points.js';
+import { mergeDuplicates } from '../ingest/duplicates.js';
+import { JsonBody, type LosslessValue, JsonNumber, describeKind } from '../ingest/json.js';
+import { formatPoint } from '../ingest/line-protocol.js';
+import { type Point, Problems } from '../ingest/points.js';
+import { CONVERTER_FUNCTIONS } from './converters.js';
+import type { MetricDefinition, MetricRegistry } from './registry.js';
+import { closeNames } from './suggest.js';
 
 /** A payload ready for the journal. */
 export interface PreparedPayload {

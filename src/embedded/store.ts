@@ -1,52 +1,17 @@
-// The embedded store: points kept in SQLite with InfluxDB's semantics (series, typed fields, upsert by time).
+// The embedded store, write side: points kept in SQLite with InfluxDB's semantics (series, typed fields, upsert by time); the broker's Sink when no InfluxDB is configured.
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { dataFileError } from '../data-files.js';
 import { parseLines } from '../ingest/line-protocol.js';
-import type { FieldType, FieldValue } from '../ingest/points.js';
-import type { Health, Sink, WriteResult } from './sink.js';
+import type { FieldType } from '../ingest/points.js';
+import type { Health, Sink, WriteResult } from '../sinks/sink.js';
+import { SCHEMA, fieldsJson, shardOf, storeFileOf, tagsJson } from './schema.js';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS databases (name TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS series (
-  id INTEGER PRIMARY KEY,
-  db TEXT NOT NULL,
-  measurement TEXT NOT NULL,
-  tags TEXT NOT NULL,            -- JSON object, keys sorted; values strings
-  UNIQUE (db, measurement, tags)
-);
--- InfluxDB fixes a field's type per shard (7-day shard groups), so the same field
--- may hold integers in one week and floats in another: one row per shard.
-CREATE TABLE IF NOT EXISTS field_types (
-  db TEXT NOT NULL,
-  measurement TEXT NOT NULL,
-  field TEXT NOT NULL,
-  shard INTEGER NOT NULL,        -- weeks since 0001-01-01 (see shardOf)
-  type TEXT NOT NULL CHECK (type IN ('integer', 'float', 'string', 'boolean')),
-  PRIMARY KEY (db, measurement, field, shard)
-);
-CREATE TABLE IF NOT EXISTS points (
-  series_id INTEGER NOT NULL REFERENCES series (id),
-  time INTEGER NOT NULL,         -- nanoseconds since the epoch
-  fields TEXT NOT NULL,          -- JSON object; types in field_types
-  PRIMARY KEY (series_id, time)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS points_time ON points (time);
--- Distinct tag values per measurement, for InfluxDB's max-values-per-tag limit.
-CREATE TABLE IF NOT EXISTS tag_values (
-  db TEXT NOT NULL,
-  measurement TEXT NOT NULL,
-  key TEXT NOT NULL,
-  value TEXT NOT NULL,
-  PRIMARY KEY (db, measurement, key, value)
-) WITHOUT ROWID;
-`;
 
 /** InfluxDB's default `max-values-per-tag`. */
 export const DEFAULT_MAX_VALUES_PER_TAG = 100_000;
 
-export interface EmbeddedOptions {
+export interface EmbeddedStoreOptions {
   /** Distinct values a tag key may have per measurement and database; 0 turns the limit off. */
   maxValuesPerTag?: number;
 }
@@ -54,30 +19,7 @@ export interface EmbeddedOptions {
 /** Go's %q for the texts the broker stores (control characters never get this far). */
 const goQuote = (s: string): string => JSON.stringify(s);
 
-/** InfluxDB's default shard group length (7 days), in ns. */
-export const SHARD_NS = 7n * 86_400n * 1_000_000_000n;
-// InfluxDB truncates times to the shard duration counted from Go's zero time (0001-01-01, a
-// Monday), so its weekly shard groups start on Mondays 00:00 UTC.
-export const GO_ZERO_TO_EPOCH_NS = 62_135_596_800n * 1_000_000_000n;
-
-/** InfluxDB's default shard group (7 days from a Monday) of a time. */
-export function shardOf(timeNs: bigint): number {
-  return Number((timeNs + GO_ZERO_TO_EPOCH_NS) / SHARD_NS);
-}
-
-/** JSON text of one field value; integers keep all their digits. */
-function fieldJson(v: FieldValue): string {
-  switch (v.kind) {
-    case 'integer':
-      return v.value.toString();
-    case 'float':
-      return Number.isInteger(v.value) && Math.abs(v.value) < 1e21 ? `${v.value}.0` : JSON.stringify(v.value);
-    default:
-      return JSON.stringify(v.value);
-  }
-}
-
-export class EmbeddedSink implements Sink {
+export class EmbeddedStore implements Sink {
   readonly kind = 'embedded' as const;
   readonly file: string;
   #db: Database.Database;
@@ -95,8 +37,8 @@ export class EmbeddedSink implements Sink {
   #insertDb: Database.Statement;
 
   /** Opens (or creates) the store of a data dir; throws a StartupError naming the file when it cannot. */
-  constructor(dataDir: string, options: EmbeddedOptions = {}) {
-    this.file = path.join(dataDir, 'store.sqlite');
+  constructor(dataDir: string, options: EmbeddedStoreOptions = {}) {
+    this.file = storeFileOf(dataDir);
     this.#maxValuesPerTag = options.maxValuesPerTag ?? DEFAULT_MAX_VALUES_PER_TAG;
     try {
       mkdirSync(dataDir, { recursive: true });
@@ -148,13 +90,13 @@ export class EmbeddedSink implements Sink {
   }
 
   #seriesKey(db: string, measurement: string, tags: [string, string][]): string {
-    return `${db}\u0000${measurement}\u0000${JSON.stringify(Object.fromEntries(tags))}`;
+    return `${db}\u0000${measurement}\u0000${tagsJson(tags)}`;
   }
 
   #seriesId(db: string, measurement: string, tags: [string, string][], key = this.#seriesKey(db, measurement, tags)): number {
     let id = this.#series.get(key);
     if (id === undefined) {
-      id = (this.#insertSeries.get(db, measurement, JSON.stringify(Object.fromEntries(tags))) as { id: number }).id;
+      id = (this.#insertSeries.get(db, measurement, tagsJson(tags)) as { id: number }).id;
       this.#series.set(key, id);
       for (const [k, v] of tags) {
         if (this.#insertTagValue.run(db, measurement, k, v).changes > 0) {
@@ -239,8 +181,7 @@ export class EmbeddedSink implements Sink {
               this.#insertType.run(database, p.measurement, k, shard, v.kind);
             }
           }
-          const fields = `{${p.fields.map(([k, v]) => `${JSON.stringify(k)}:${fieldJson(v)}`).join(',')}}`;
-          this.#upsert.run(this.#seriesId(database, p.measurement, p.tags, seriesKey), p.time, fields);
+          this.#upsert.run(this.#seriesId(database, p.measurement, p.tags, seriesKey), p.time, fieldsJson(p.fields));
         }
       })();
     } catch (err) {

@@ -1,6 +1,7 @@
 // InfluxDB sink: the 1.x `/write` and `/query` HTTP API (also served by 2.x/3.x compatibility layers).
-import { parseRetryAfter } from '../journal/backoff.js';
-import type { Health, Sink, SinkLogger, WriteResult } from './sink.js';
+import { parseRetryAfter } from '../backoff.js';
+import type { Health, Sink, SinkLogger, WriteResult } from '../sinks/sink.js';
+import { ident } from './influxql.js';
 
 export interface InfluxOptions {
   url: string;
@@ -129,7 +130,7 @@ export class InfluxSink implements Sink {
 
   /** Creates a database (a no-op when it exists); throws with InfluxDB's message on failure. */
   async createDatabase(database: string): Promise<void> {
-    const q = `CREATE DATABASE "${database.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+    const q = `CREATE DATABASE ${ident(database)}`;
     let res: Response;
     try {
       res = await this.#request('/query', {

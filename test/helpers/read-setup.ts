@@ -48,7 +48,7 @@ export async function readBroker(options: { influxUrl?: string; publicRead?: boo
     },
     async close() {
       await app.close();
-      await closeBroker(deps, Date.now() + 2000);
+      await closeBroker(deps, deps.clock.now() + 2000);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,8 +1,8 @@
-// Reading the embedded SQLite store with bound parameters only; JSON columns read with json_each/json_extract.
+// The embedded store, read side: bound parameters only; JSON columns read with json_each/json_extract.
 import type Database from 'better-sqlite3';
 import { NotFoundError } from '../errors.js';
-import type { FieldJson, FieldKey, PointRow, PointRowsQuery, ReadStore, Row, RowsAnswer, RowsQuery, SeriesAnswer, SeriesGroup, SeriesQuery, TagFilter } from './read-store.js';
-import { type RawRow, type RawTableRow, finishRows, finishSeries, pickCells, sortedUnique, toFieldJson } from './shape.js';
+import type { FieldJson, FieldKey, PointRow, PointRowsQuery, ReadStore, RowsAnswer, RowsQuery, SeriesAnswer, SeriesQuery, TagFilter } from '../read/read-store.js';
+import { type RawRow, type RawTableRow, finishRows, finishSeries, pickCells, sortedUnique, toFieldJson } from '../read/shape.js';
 
 type Param = string | number | bigint | null;
 
@@ -49,7 +49,7 @@ export class EmbeddedReadStore implements ReadStore {
   readonly #db: Database.Database;
   readonly #indexed = new Map<string, boolean>();
 
-  /** Takes the embedded sink's SQLite handle; the sink owns it and closes it. */
+  /** Takes the EmbeddedStore's SQLite handle; the store owns it and closes it. */
   constructor(db: Database.Database) {
     this.#db = db;
   }
@@ -150,10 +150,6 @@ export class EmbeddedReadStore implements ReadStore {
     return query.order === 'desc' ? { from: beyond.time, to: query.to } : { from: query.from, to: beyond.time + 1n };
   }
 
-  async series(db: string, query: SeriesQuery): Promise<SeriesGroup[]> {
-    return (await this.seriesAnswer(db, query)).series;
-  }
-
   async seriesAnswer(db: string, query: SeriesQuery): Promise<SeriesAnswer> {
     this.#requireDb(db);
     return query.aggregate ? this.#aggregated(db, query) : this.#raw(db, query);
@@ -220,10 +216,6 @@ export class EmbeddedReadStore implements ReadStore {
     const groups = new Map<string | undefined, RawRow[]>();
     for (const [key, perGroup] of buckets) groups.set(key, [...perGroup].map(([time, cells]) => ({ time, cells })));
     return finishSeries(groups, query);
-  }
-
-  async rows(db: string, query: RowsQuery): Promise<Row[]> {
-    return (await this.rowsAnswer(db, query)).rows;
   }
 
   async rowsAnswer(db: string, query: RowsQuery): Promise<RowsAnswer> {
