@@ -113,9 +113,10 @@ export class InvalidPointError extends BrokerError {
   }
 }
 
+/** A request refused for its parameters (`path` names one, or a list gives several) or for the state it asks about. */
 export class InvalidRequestError extends BrokerError {
-  constructor(message: string, path = '') {
-    super('INVALID_REQUEST', 400, message, { details: path ? [{ path, message }] : [] });
+  constructor(message: string, path: string | ErrorDetail[] = '') {
+    super('INVALID_REQUEST', 400, message, { details: Array.isArray(path) ? path : path ? [{ path, message }] : [] });
   }
 }
 

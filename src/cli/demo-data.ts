@@ -1,10 +1,10 @@
 // `qmb demo-data`: pushes a seeded, realistic history of every metric family through POST /api/v1/metrics.
 import type { Command } from 'commander';
+import type { DataItem as Item, Payload } from '../contract/payload.js';
 
-type Item = { measurement: string; fields: Record<string, number | string>; tags: Record<string, string | number>; time?: string };
 export interface DemoPayload {
   metric: string;
-  body: Record<string, unknown>;
+  body: Payload;
 }
 
 /** A small seeded generator (mulberry32): the same numbers on every run. */

@@ -17,6 +17,7 @@ import {
 } from '../errors.js';
 import { JsonBody } from '../ingest/json.js';
 import { AcceptStamp } from '../ingest/stamp.js';
+import { registerApiDoc, registerApiDocRoute } from './api-doc.js';
 import { registerCatalogRoutes } from './catalog-routes.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
 import { registerIngestRoutes } from './ingest-routes.js';
@@ -24,6 +25,7 @@ import { registerLegacyRoutes } from './legacy-routes.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { registerReadRoutes } from './read-routes.js';
 import type { TlsFiles } from './tls.js';
+import { invalidRequest, requestValidator } from './validation.js';
 
 export interface AppOptions {
   /** A pino logger; none means silent. */
@@ -40,6 +42,8 @@ function contentLength(header: string | string[] | undefined): number | undefine
 /** Maps any error to the broker's JSON error body and status. */
 function toBrokerError(err: FastifyError | Error, maxBodyBytes: number, bodySize: number | undefined): BrokerError | undefined {
   if (err instanceof BrokerError) return err;
+  const validation = (err as FastifyError).validation;
+  if (validation) return invalidRequest(validation);
   const code = (err as FastifyError).code;
   const status = (err as FastifyError).statusCode;
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) return new BodyTooLargeError(maxBodyBytes, bodySize);
@@ -84,6 +88,12 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
   // Anything else is answered 415 by the routes that take a body.
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
 
+  app.setValidatorCompiler(requestValidator());
+  // Answers are written by JSON.stringify, as without schemas: a response schema documents the
+  // answer (a test checks answers against it) but must not drop or coerce a property silently.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await registerApiDoc(app);
+
   await app.register(rateLimit, { global: false });
 
   // Once closing starts, answers end their connection: a kept-alive connection would hold the
@@ -124,5 +134,6 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
   registerOpsRoutes(app, deps);
   registerReadRoutes(app, deps);
   registerDashboardRoutes(app, deps);
+  registerApiDocRoute(app);
   return app;
 }

@@ -1,7 +1,11 @@
 // The older broker's routes, kept for existing CI scripts: GET /, POST /auth, POST /.
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { verifyPassword } from '../auth/password.js';
 import type { BrokerDeps } from '../broker.js';
+import { AuthErrorSchema, ErrorSchema, WRITE_SECURITY, errors, ref } from '../contract/common.js';
+import { InfoAnswer, LoginBody, TokenAnswer } from '../contract/legacy.js';
+import { PayloadSchema } from '../contract/payload.js';
 import { InvalidCredentialsError, RateLimitedError, UnsupportedMediaTypeError } from '../errors.js';
 import type { JsonBody } from '../ingest/json.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
@@ -12,7 +16,10 @@ import { authenticate } from './auth-hook.js';
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 export function registerLegacyRoutes(app: FastifyInstance, deps: BrokerDeps, stamp: AcceptStamp): void {
-  app.get('/', async () => ({ type: 'INFO', data: 'Quality Metrics' }));
+  app.get('/', { schema: { tags: ['legacy'], summary: 'Broker identification', response: { 200: InfoAnswer, ...errors([]) } } }, async () => ({
+    type: 'INFO',
+    data: 'Quality Metrics',
+  }));
 
   app.post(
     '/auth',
@@ -22,6 +29,16 @@ export function registerLegacyRoutes(app: FastifyInstance, deps: BrokerDeps, sta
           max: deps.config.authRateLimit,
           timeWindow: 60_000,
           errorResponseBuilder: (_req, ctx) => new RateLimitedError(Math.max(1, Math.ceil(ctx.ttl / 1000)), 'login attempts'),
+        },
+      },
+      schema: {
+        tags: ['legacy'],
+        summary: 'Log in: a JWT for a username and password',
+        body: LoginBody,
+        response: {
+          200: TokenAnswer,
+          401: Type.Unsafe({ ...ref(AuthErrorSchema), description: 'Invalid credentials (also for a missing or malformed body, as the older broker answered)' }),
+          ...errors([415, 429]),
         },
       },
     },
@@ -43,7 +60,23 @@ export function registerLegacyRoutes(app: FastifyInstance, deps: BrokerDeps, sta
 
   app.post(
     '/',
-    { config: { legacy: true }, onRequest: authenticate(deps.tokens, deps.users) },
+    {
+      config: { legacy: true },
+      onRequest: authenticate(deps.tokens, deps.users),
+      schema: {
+        tags: ['legacy'],
+        summary: "Ingest one payload (the older broker's status codes)",
+        security: WRITE_SECURITY,
+        body: ref(PayloadSchema),
+        response: {
+          204: Type.Null({ description: 'accepted (durably journaled); header X-Submission-Id' }),
+          ...errors([400, 403, 413, 415, 429, 503, 507], { 400: "the payload breaks its metric's schema, or is not JSON" }),
+          401: Type.Union([ref(AuthErrorSchema), ref(ErrorSchema)], {
+            description: "no valid token, or the envelope is incomplete, the metric unknown or the version unsupported (the older broker's codes)",
+          }),
+        },
+      },
+    },
     async (request, reply) => {
       const submission = await acceptRequest(deps, stamp, request);
       return reply.code(204).header('X-Submission-Id', String(submission.id)).send();

@@ -1,6 +1,9 @@
 // Liveness, readiness and Prometheus metrics.
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { BrokerDeps } from '../broker.js';
+import { errors } from '../contract/common.js';
+import { HealthAnswer, ReadyAnswer } from '../contract/ops.js';
 
 /**
  * The sink is not ready either when every write has failed for QMB_DELIVERY_FAILING_AFTER while
@@ -20,9 +23,18 @@ function delivery(deps: BrokerDeps): { failing_for_seconds: number } | { ok: fal
 }
 
 export function registerOpsRoutes(app: FastifyInstance, deps: BrokerDeps): void {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', { schema: { tags: ['ops'], summary: 'Liveness', response: { 200: HealthAnswer, ...errors([]) } } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_request, reply) => {
+  const readyz = {
+    tags: ['ops'],
+    summary: 'Readiness: journal writable, disk room, the store reachable and taking writes',
+    response: {
+      200: Type.Unsafe({ ...ReadyAnswer, description: 'ready' }),
+      503: Type.Unsafe({ ...ReadyAnswer, description: 'not ready: the failing check says why' }),
+      ...errors([]),
+    },
+  };
+  app.get('/readyz', { schema: readyz }, async (_request, reply) => {
     const journal = deps.journal.check();
     const storage = deps.storage.status();
     const sink = { ...(await deps.sink.ping()), ...delivery(deps) };
@@ -37,7 +49,12 @@ export function registerOpsRoutes(app: FastifyInstance, deps: BrokerDeps): void 
     });
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  const metrics = {
+    tags: ['ops'],
+    summary: 'Prometheus metrics',
+    response: { 200: { description: 'the text exposition format', content: { 'text/plain': { schema: Type.String() } } }, ...errors([]) },
+  };
+  app.get('/metrics', { schema: metrics }, async (_request, reply) => {
     const text = await deps.telemetry.registry.metrics();
     return reply.type(deps.telemetry.registry.contentType).send(text);
   });
