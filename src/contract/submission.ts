@@ -94,6 +94,8 @@ export const ValidateAnswerSchema = Type.Object(
   { additionalProperties: false, description: 'the points that would be written' },
 );
 
+export type ValidateAnswer = Static<typeof ValidateAnswerSchema>;
+
 /** A dry run refused for what the store holds: the same error as ingest would give, with `valid: false`. */
 export const ValidateRefusalSchema = Type.Object(
   { valid: Type.Optional(Type.Literal(false)), ...ErrorSchema.properties },

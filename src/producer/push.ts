@@ -1,4 +1,5 @@
 // The HTTP client of `qmb push`: sends payload bytes unchanged, reads the broker's answer.
+import type { SubmissionAnswer, ValidateAnswer } from '../contract/submission.js';
 import { duplicatesNote } from '../ingest/duplicates.js';
 import { fetchWithRetry, NetworkError, type RetryOptions } from './retry-fetch.js';
 
@@ -92,7 +93,13 @@ function errorOf(res: Response, body: Body): Pick<PushResult, 'code' | 'message'
   return { code: str(j.code), message: oneLine(message), errors };
 }
 
-function pointsOf(j: Record<string, unknown> | undefined): number | undefined {
+/**
+ * The keys read from an answer: a submission (ingest) or a dry run (validate), named by their
+ * schemas. Checked at run time all the same: an older broker may leave some out.
+ */
+type AnswerJson = Partial<Pick<SubmissionAnswer, 'id' | 'duplicates' | 'duplicate_items'>> & { points?: SubmissionAnswer['points'] | ValidateAnswer['points'] };
+
+function pointsOf(j: AnswerJson | undefined): number | undefined {
   const p = j?.points;
   if (typeof p === 'number') return p;
   if (Array.isArray(p)) return p.length;
@@ -100,7 +107,7 @@ function pointsOf(j: Record<string, unknown> | undefined): number | undefined {
 }
 
 /** The broker's duplicates report; older brokers send none. */
-function duplicatesOf(j: Record<string, unknown> | undefined): Pick<PushResult, 'duplicates' | 'duplicateItems'> {
+function duplicatesOf(j: AnswerJson | undefined): Pick<PushResult, 'duplicates' | 'duplicateItems'> {
   const d = j?.duplicates;
   if (typeof d !== 'number' || d <= 0) return {};
   const items = Array.isArray(j?.duplicate_items) ? (j.duplicate_items as unknown[]).filter((i): i is number => typeof i === 'number') : [];
@@ -128,9 +135,10 @@ export async function pushPayload(body: Uint8Array, label: string, opts: PushOpt
     throw err;
   }
   const parsed = await readBody(res);
-  const id = str(parsed.json?.id) ?? res.headers.get('x-submission-id') ?? undefined;
-  const points = pointsOf(parsed.json);
-  const dups = duplicatesOf(parsed.json);
+  const answer = parsed.json as AnswerJson | undefined;
+  const id = str(answer?.id) ?? res.headers.get('x-submission-id') ?? undefined;
+  const points = pointsOf(answer);
+  const dups = duplicatesOf(answer);
   const s = res.status;
   if (opts.dryRun && s === 200) return { ok: true, outcome: 'valid', status: s, points, ...dups, errors: [] };
   if (opts.legacy && s >= 200 && s < 300) return { ok: true, outcome: 'accepted', status: s, id, errors: [] };
