@@ -1,6 +1,7 @@
 // `qmb validate FILE...`: the server's checks, offline with the same messages, or asked of a broker with --url.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { ValidateAnswer } from '../contract/submission.js';
 import { BrokerError } from '../errors.js';
 import { duplicatesNote } from '../ingest/duplicates.js';
 import { JsonBody } from '../ingest/json.js';
@@ -63,12 +64,14 @@ async function online(file: string, url: string, token: string): Promise<Verdict
   } catch {
     // Not JSON: the status says enough.
   }
-  if (res.status === 200 && json['valid'] === true) {
-    const points = Array.isArray(json['points']) ? json['points'].length : 0;
-    const duplicates = typeof json['duplicates'] === 'number' ? json['duplicates'] : 0;
-    const items = Array.isArray(json['duplicate_items']) ? (json['duplicate_items'] as number[]) : [];
-    const line = `ok metric=${String(json['metric'])} database=${String(json['database'])} points=${points}${duplicatesNote(duplicates, items)}`;
-    return { ok: true, line, details: [], lines: String(json['line_protocol'] ?? '') };
+  // Keys as the schema of the dry run's answer names them; checked all the same (another broker may answer).
+  const answer = json as Partial<ValidateAnswer>;
+  if (res.status === 200 && answer.valid === true) {
+    const points = Array.isArray(answer.points) ? answer.points.length : 0;
+    const duplicates = typeof answer.duplicates === 'number' ? answer.duplicates : 0;
+    const items = Array.isArray(answer.duplicate_items) ? answer.duplicate_items : [];
+    const line = `ok metric=${String(answer.metric)} database=${String(answer.database)} points=${points}${duplicatesNote(duplicates, items)}`;
+    return { ok: true, line, details: [], lines: String(answer.line_protocol ?? '') };
   }
   const code = typeof json['code'] === 'string' ? json['code'] : `HTTP_${res.status}`;
   const message = typeof json['data'] === 'string' ? json['data'] : `${target} answered ${res.status}`;
