@@ -10,6 +10,11 @@ export function ref<T extends TSchema>(schema: T): TUnsafe<Static<T>> {
   return Type.Unsafe<Static<T>>(Type.Ref(schema.$id));
 }
 
+/** The same schema with the description of one answer (the document shows it as the response's). */
+export function described<T extends TSchema>(schema: T, description: string): TUnsafe<Static<T>> {
+  return Type.Unsafe<Static<T>>({ ...schema, description });
+}
+
 /** One of some strings, as a plain `enum` (a union of literals would read as anyOf in the document). */
 export function StringEnum<const T extends readonly string[]>(values: T, options: SchemaOptions = {}): TUnsafe<T[number]> {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
@@ -81,16 +86,16 @@ const ERROR_CASES: Record<number, string> = {
 
 /**
  * Error responses of a route: the shared Error body (AuthError for 401), with the usual meaning of
- * each status unless `described` says more; `default` covers what any route may answer (500, a
+ * each status unless `meaning` says more; `default` covers what any route may answer (500, a
  * 503 while shutting down).
  */
-export function errors(statuses: number[], described: Record<number, string> = {}): Record<string, TSchema> {
+export function errors(statuses: number[], meaning: Record<number, string> = {}): Record<string, TSchema> {
   const out: Record<string, TSchema> = {};
   for (const status of statuses) {
     const schema = status === 401 ? AuthErrorSchema : ErrorSchema;
-    out[String(status)] = Type.Unsafe({ ...ref(schema), description: described[status] ?? ERROR_CASES[status] ?? 'error' });
+    out[String(status)] = described(ref(schema), meaning[status] ?? ERROR_CASES[status] ?? 'error');
   }
-  out['default'] = Type.Unsafe({ ...ref(ErrorSchema), description: 'any other error: 500 INTERNAL, 503 SHUTTING_DOWN' });
+  out['default'] = described(ref(ErrorSchema), 'any other error: 500 INTERNAL, 503 SHUTTING_DOWN');
   return out;
 }
 

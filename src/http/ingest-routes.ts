@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BrokerDeps } from '../broker.js';
-import { ErrorSchema, WRITE_SECURITY, errors, ref } from '../contract/common.js';
+import { ErrorSchema, WRITE_SECURITY, described, errors, ref } from '../contract/common.js';
 import { PayloadSchema } from '../contract/payload.js';
 import {
   RejectedSubmissionSchema,
@@ -12,6 +12,7 @@ import {
   SubmissionParams,
   SubmissionSchema,
   type SubmissionAnswer,
+  type ValidateAnswer,
   ValidateAnswerSchema,
   ValidateRefusalSchema,
 } from '../contract/submission.js';
@@ -58,12 +59,12 @@ export function submissionJson(s: Submission): SubmissionAnswer {
   };
 }
 
-function fieldJson(v: FieldValue): unknown {
+function fieldJson(v: FieldValue): number | string | boolean {
   return v.kind === 'integer' ? (v.value >= BigInt(Number.MIN_SAFE_INTEGER) && v.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v.value) : v.value.toString()) : v.value;
 }
 
 /** A point as /validate shows it: values, their InfluxDB types, time in ns (string) and RFC 3339. */
-export function pointJson(p: Point): Record<string, unknown> {
+export function pointJson(p: Point): ValidateAnswer['points'][number] {
   return {
     measurement: p.measurement,
     tags: Object.fromEntries(p.tags),
@@ -116,8 +117,8 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
         querystring: IngestQuery,
         body: payloadBody,
         response: {
-          201: Type.Unsafe({ ...ref(SubmissionSchema), description: 'with ?wait: delivered within the wait' }),
-          202: Type.Unsafe({ ...ref(SubmissionSchema), description: 'accepted (durably journaled), delivery pending; Location: /api/v1/submissions/{id}' }),
+          201: described(ref(SubmissionSchema), 'with ?wait: delivered within the wait'),
+          202: described(ref(SubmissionSchema), 'accepted (durably journaled), delivery pending; Location: /api/v1/submissions/{id}'),
           409: Type.Union([ref(RejectedSubmissionSchema), ref(ErrorSchema)], {
             description: 'FIELD_TYPE_CONFLICT: a field has another type than the store holds in that shard (nothing stored); with ?wait, DATABASE_REJECTED: the database refused the points',
           }),
@@ -144,8 +145,8 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
         body: payloadBody,
         response: {
           200: ValidateAnswerSchema,
-          400: Type.Unsafe({ ...ValidateRefusalSchema, description: 'invalid payload; with `valid: false`, TAG_VALUES_LIMIT: ingest would refuse it' }),
-          409: Type.Unsafe({ ...ValidateRefusalSchema, description: 'FIELD_TYPE_CONFLICT, with `valid: false`: ingest would refuse it' }),
+          400: described(ValidateRefusalSchema, 'invalid payload; with `valid: false`, TAG_VALUES_LIMIT: ingest would refuse it'),
+          409: described(ValidateRefusalSchema, 'FIELD_TYPE_CONFLICT, with `valid: false`: ingest would refuse it'),
           ...errors([401, 403, 413, 415]),
         },
       },
@@ -188,7 +189,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
         summary: 'What became of an accepted payload',
         security: WRITE_SECURITY,
         params: SubmissionParams,
-        response: { 200: Type.Unsafe({ ...ref(SubmissionSchema), description: 'the submission' }), ...errors([401, 404]) },
+        response: { 200: described(ref(SubmissionSchema), 'the submission'), ...errors([401, 404]) },
       },
     },
     async (request) => submissionJson(visible(request, request.params.id)),
@@ -203,7 +204,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
         summary: 'Recent submissions, newest first',
         security: WRITE_SECURITY,
         querystring: SubmissionListQuery,
-        response: { 200: Type.Unsafe({ ...SubmissionListSchema, description: 'submissions and counts by status' }), ...errors([400, 401]) },
+        response: { 200: described(SubmissionListSchema, 'submissions and counts by status'), ...errors([400, 401]) },
       },
     },
     async (request) => {
@@ -232,7 +233,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
         security: WRITE_SECURITY,
         params: SubmissionParams,
         response: {
-          200: Type.Unsafe({ ...ref(SubmissionSchema), description: 'pending again' }),
+          200: described(ref(SubmissionSchema), 'pending again'),
           ...errors([400, 401, 404], { 400: 'only a rejected submission can be retried' }),
         },
       },

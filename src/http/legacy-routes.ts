@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { verifyPassword } from '../auth/password.js';
 import type { BrokerDeps } from '../broker.js';
-import { AuthErrorSchema, ErrorSchema, WRITE_SECURITY, errors, ref } from '../contract/common.js';
+import { AuthErrorSchema, ErrorSchema, WRITE_SECURITY, described, errors, ref } from '../contract/common.js';
 import { InfoAnswer, LoginBody, TokenAnswer } from '../contract/legacy.js';
 import { PayloadSchema } from '../contract/payload.js';
 import { InvalidCredentialsError, RateLimitedError, UnsupportedMediaTypeError } from '../errors.js';
@@ -37,7 +37,7 @@ export function registerLegacyRoutes(app: FastifyInstance, deps: BrokerDeps, sta
         body: LoginBody,
         response: {
           200: TokenAnswer,
-          401: Type.Unsafe({ ...ref(AuthErrorSchema), description: 'Invalid credentials (also for a missing or malformed body, as the older broker answered)' }),
+          401: described(ref(AuthErrorSchema), 'Invalid credentials (also for a missing or malformed body, as the older broker answered)'),
           ...errors([415, 429]),
         },
       },

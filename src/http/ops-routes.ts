@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { BrokerDeps } from '../broker.js';
-import { errors } from '../contract/common.js';
+import { described, errors } from '../contract/common.js';
 import { HealthAnswer, ReadyAnswer } from '../contract/ops.js';
 
 /**
@@ -29,8 +29,8 @@ export function registerOpsRoutes(app: FastifyInstance, deps: BrokerDeps): void 
     tags: ['ops'],
     summary: 'Readiness: journal writable, disk room, the store reachable and taking writes',
     response: {
-      200: Type.Unsafe({ ...ReadyAnswer, description: 'ready' }),
-      503: Type.Unsafe({ ...ReadyAnswer, description: 'not ready: the failing check says why' }),
+      200: described(ReadyAnswer, 'ready'),
+      503: described(ReadyAnswer, 'not ready: the failing check says why'),
       ...errors([]),
     },
   };
