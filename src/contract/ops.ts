@@ -1,9 +1,9 @@
 // Liveness and readiness answers.
-import { Type } from '@sinclair/typebox';
+import { type TProperties, Type } from '@sinclair/typebox';
 
 export const HealthAnswer = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, description: 'the process answers' });
 
-const check = (properties: Parameters<typeof Type.Object>[0]) =>
+const check = <P extends TProperties>(properties: P) =>
   Type.Object({ ok: Type.Boolean(), detail: Type.String(), ...properties }, { additionalProperties: false });
 
 /** Readiness: journal writable, disk room, the store reachable and taking writes. */

@@ -1,14 +1,24 @@
 // The OpenAPI document, generated from the route schemas (@fastify/swagger) and served at /api/v1/openapi.json.
 import swagger from '@fastify/swagger';
-import { Type } from '@sinclair/typebox';
+import { type TSchema, type TUnsafe, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { AuthErrorSchema, ErrorSchema, errors } from '../contract/common.js';
 import { PayloadSchema } from '../contract/payload.js';
 import { PATTERN_PARAMETERS } from '../contract/read.js';
 import { RejectedSubmissionSchema, SubmissionSchema } from '../contract/submission.js';
+import type { JsonBody } from '../ingest/json.js';
 
 /** Schemas the routes refer to by $id: the document names each once, under components. */
 const SHARED = [ErrorSchema, AuthErrorSchema, PayloadSchema, SubmissionSchema, RejectedSubmissionSchema];
+
+/**
+ * A request body for the document only: no body is checked against its route schema (see
+ * requestValidator), and the route gets what the content parser made of it: the lossless JsonBody,
+ * or undefined for a content type that is not JSON. That is its type.
+ */
+export function documentedBody(schema: TSchema): TUnsafe<JsonBody | undefined> {
+  return Type.Unsafe<JsonBody | undefined>(schema);
+}
 
 type Querystring = { properties?: Record<string, unknown>; patternProperties?: Record<string, unknown> };
 

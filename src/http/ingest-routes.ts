@@ -28,6 +28,7 @@ import type { FieldValue, Point } from '../ingest/points.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
 import type { Submission, SubmissionStatus } from '../journal/submission.js';
 import { acceptRequest, jsonBodyOf, prepareFor } from './accept.js';
+import { documentedBody } from './api-doc.js';
 import { authenticate } from './auth-hook.js';
 import { checkWithStore } from './store-check.js';
 
@@ -37,7 +38,7 @@ const IngestQuery = Type.Object({
   wait: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_WAIT_SECONDS, description: 'seconds to wait for delivery to the database' })),
 });
 
-const payloadBody = ref(PayloadSchema);
+const payloadBody = documentedBody(ref(PayloadSchema));
 
 /** A submission as the API shows it (SubmissionSchema). */
 export function submissionJson(s: Submission): SubmissionAnswer {
