@@ -99,9 +99,14 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
   // Once closing starts, answers end their connection: a kept-alive connection would hold the
   // server open until the client's keep-alive timeout.
   let closing = false;
-  app.addHook('preClose', async () => {
+  // Flagged when close() is called, not in a preClose hook: with an onReady hook in the app (the
+  // OpenAPI generator has one) Fastify runs preClose a few ticks later, and a request dispatched
+  // in between would be served as if nothing were closing.
+  const fastifyClose = app.close.bind(app);
+  app.close = ((listener?: () => void) => {
     closing = true;
-  });
+    return listener ? fastifyClose(listener) : fastifyClose();
+  }) as typeof app.close;
   app.addHook('onRequest', async () => {
     if (closing) throw new ShuttingDownError();
   });
