@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { StringEnum } from './common.js';
 import { FIELD_TYPES } from './submission.js';
 
+/** `GET /api/v1/metrics`: every metric the broker knows. */
 export const CatalogAnswer = Type.Object(
   {
     metrics: Type.Array(
@@ -21,6 +22,7 @@ export const CatalogAnswer = Type.Object(
   { additionalProperties: false, description: 'the metric catalogue' },
 );
 
+/** The metric of `GET /api/v1/metrics/{name}/schema`, and its version. */
 export const MetricParams = Type.Object({ name: Type.String({ description: 'metric name', examples: ['tfa_code_churn'] }) });
 export const SchemaQuery = Type.Object({ version: Type.Optional(Type.String({ description: 'API version; default the newest' })) });
 

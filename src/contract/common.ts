@@ -39,6 +39,7 @@ export function controlCharacterMessage(param: string, value: string): string | 
   return `${param} contains the control character ${code}; no stored name or value has one`;
 }
 
+/** One violation of a request. */
 export const ErrorDetailSchema = Type.Object(
   {
     path: Type.String({ description: 'a JSON Pointer into the body, or the name of the query or path parameter' }),

@@ -1,6 +1,7 @@
 // The older broker's routes as the document shows them: identification and login.
 import { Type } from '@sinclair/typebox';
 
+/** `GET /`: what the older broker answered, word for word. */
 export const InfoAnswer = Type.Object(
   { type: Type.Literal('INFO'), data: Type.Literal('Quality Metrics') },
   { additionalProperties: false, description: 'the broker answers' },
@@ -15,6 +16,7 @@ export const LoginBody = Type.Object(
   { additionalProperties: true, examples: [{ username: 'ci', password: 'secret' }] },
 );
 
+/** A successful login. */
 export const TokenAnswer = Type.Object(
   { access_token: Type.String({ description: 'HS256 JWT; send as `Authorization: JWT <token>` or `Bearer <token>`' }) },
   { additionalProperties: false, description: 'a token' },

@@ -1,6 +1,7 @@
 // Liveness and readiness answers.
 import { type TProperties, Type } from '@sinclair/typebox';
 
+/** Liveness: the process answers. */
 export const HealthAnswer = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, description: 'the process answers' });
 
 const check = <P extends TProperties>(properties: P) =>

@@ -63,6 +63,7 @@ export const PayloadSchema = envelope(
 /** A payload of points, what the producers build. */
 export const PointsPayloadSchema = envelope(DataItemSchema);
 
+/** Types derived from the schemas above. */
 export type Scalar = Static<typeof ScalarSchema>;
 export type DataItem = Static<typeof DataItemSchema>;
 /** Any payload: the envelope, items as the metric wants them. */

@@ -21,6 +21,7 @@ export const READ_DEFAULTS = {
   maxBuckets: 1_000_000,
 } as const;
 
+/** Per-bucket aggregates of `series` (besides `raw`). */
 export const AGGREGATES = ['last', 'max', 'mean', 'sum'] as const;
 export type Aggregate = (typeof AGGREGATES)[number];
 
@@ -39,6 +40,7 @@ const tagFilter = {
   },
 };
 
+/** Path segments: no stored name has a control character, so none may be asked for. */
 export const DbParams = Type.Object({ db: PlainText({ description: 'database name', examples: ['TFA_CodeChurn'] }) });
 export const TagKeyParams = Type.Object({
   db: PlainText({ description: 'database name', examples: ['TFA_CodeChurn'] }),
@@ -57,6 +59,7 @@ const order = Type.Optional(StringEnum(['asc', 'desc'], { default: 'asc', descri
 const limit = (description: string) =>
   Type.Optional(Type.Integer({ minimum: 1, maximum: READ_DEFAULTS.maxLimit, default: READ_DEFAULTS.limit, description: `${description}; a longer answer is cut and says truncated: true` }));
 
+/** Query strings of each read route. */
 export const MeasurementQuery = Type.Object({ measurement: someMeasurement });
 export const TagValuesQuery = Type.Object({ measurement: someMeasurement }, tagFilter);
 
@@ -91,12 +94,14 @@ export const RowsQuerystring = Type.Object(
   tagFilter,
 );
 
+/** A query string as the route gets it: checked, numbers coerced, defaults filled in. */
 export type SeriesParams = Static<typeof SeriesQuerystring>;
 export type RowsParams = Static<typeof RowsQuerystring>;
 
 /** A field value as the read API answers it; integers above 2^53 lose precision, as in any JSON client. */
 export const FieldJsonSchema = Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()]);
 
+/** A field of a measurement and its InfluxDB type. */
 export const FieldKeySchema = Type.Object(
   { measurement: Type.String(), field: Type.String(), type: StringEnum(FIELD_TYPES) },
   { additionalProperties: false },
@@ -128,6 +133,7 @@ const strings = (description: string) => Type.Array(Type.String(), { description
 const truncated = Type.Boolean({ description: `more points matched than the limit (given, or the default ${READ_DEFAULTS.limit}); only the first ones are here` });
 const maybeMeasurement = Type.Union([Type.String(), Type.Null()]);
 
+/** The answer of each read route. */
 export const DatabasesAnswer = Type.Object({ databases: strings('database names, sorted') }, { additionalProperties: false });
 export const MeasurementsAnswer = Type.Object({ database: Type.String(), measurements: strings('measurement names, sorted') }, { additionalProperties: false });
 export const TagKeysAnswer = Type.Object({ database: Type.String(), measurement: maybeMeasurement, tag_keys: strings('tag keys, sorted') }, { additionalProperties: false });

@@ -5,9 +5,8 @@ import { ErrorSchema, StringEnum } from './common.js';
 /** The InfluxDB types a field can have. */
 export const FIELD_TYPES = ['integer', 'float', 'string', 'boolean'] as const;
 
+/** What became of a submission: pending until delivered, rejected when the store refused it for good. */
 export const SUBMISSION_STATUSES = ['pending', 'delivered', 'rejected'] as const;
-
-/** Status of a submission: `pending` until delivered, `rejected` when the store refused it for good. */
 export const SubmissionStatusSchema = StringEnum(SUBMISSION_STATUSES);
 
 /** Submission ids as the API takes them: digits, at most 15 (what the journal hands out). */
@@ -44,6 +43,7 @@ export const RejectedSubmissionSchema = Type.Object(
   { $id: 'RejectedSubmission', additionalProperties: false, description: 'DATABASE_REJECTED: the store refused the points; the submission is kept and can be retried' },
 );
 
+/** `GET /api/v1/submissions`: newest first, with the counts by status. */
 export const SubmissionListSchema = Type.Object(
   {
     submissions: Type.Array(SubmissionSchema),
@@ -55,12 +55,14 @@ export const SubmissionListSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** Filters and paging of the submissions list. */
 export const SubmissionListQuery = Type.Object({
   status: Type.Optional(StringEnum(SUBMISSION_STATUSES, { description: 'only this status' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'at most this many, newest first' })),
   before: Type.Optional(Type.Integer({ minimum: 0, maximum: SUBMISSION_ID_MAX, description: 'only ids below this one (paging)' })),
 });
 
+/** The submission of `/api/v1/submissions/{id}` and its retry. */
 export const SubmissionParams = Type.Object({
   id: Type.String({ description: 'submission id (an unknown or foreign one answers 404)', examples: ['1'] }),
 });
