@@ -113,10 +113,14 @@ export class InvalidPointError extends BrokerError {
   }
 }
 
+/** A request refused for its parameters (`path` names one, or a list gives several) or for the state it asks about. */
 export class InvalidRequestError extends BrokerError {
-  /** `details`: every problem when there are several (a request that breaks its route's schema); else one at `path`. */
-  constructor(message: string, path = '', details?: ErrorDetail[]) {
-    super('INVALID_REQUEST', 400, message, { details: details ?? (path ? [{ path, message }] : []) });
+  /**
+   * `path` names the one parameter at fault, or lists every problem (a request that breaks its
+   * route's schema); `details`, when given, lists them instead.
+   */
+  constructor(message: string, path: string | ErrorDetail[] = '', details?: ErrorDetail[]) {
+    super('INVALID_REQUEST', 400, message, { details: details ?? (Array.isArray(path) ? path : path ? [{ path, message }] : []) });
   }
 }
 

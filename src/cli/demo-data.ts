@@ -3,11 +3,11 @@ import type { Command } from 'commander';
 import { resolvePushOptions } from '../producer/connection.js';
 import { formatPushResult, pushPayload } from '../producer/push.js';
 import { nonNegativeInt, nonNegativeNumber } from './producer.js';
+import type { DataItem as Item, Payload } from '../contract/payload.js';
 
-type Item = { measurement: string; fields: Record<string, number | string>; tags: Record<string, string | number>; time?: string };
 export interface DemoPayload {
   metric: string;
-  body: Record<string, unknown>;
+  body: Payload;
 }
 
 /** A small seeded generator (mulberry32): the same numbers on every run. */

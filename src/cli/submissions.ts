@@ -1,10 +1,11 @@
 // `qmb submissions list|retry`: inspect and replay the journal (safe while the broker runs).
 import type { Command } from 'commander';
+import { SUBMISSION_STATUSES } from '../contract/submission.js';
 import { Journal } from '../journal/journal.js';
 import type { SubmissionStatus } from '../journal/submission.js';
 import { cliConfig } from './context.js';
 
-const STATUSES = ['pending', 'delivered', 'rejected'];
+const STATUSES: readonly string[] = SUBMISSION_STATUSES;
 
 function openJournal(): Journal {
   return new Journal(cliConfig().dataDir);

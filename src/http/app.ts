@@ -20,6 +20,7 @@ import {
 import { JsonBody } from '../ingest/json.js';
 import { AcceptStamp } from '../ingest/stamp.js';
 import { toDetails } from '../metrics/schema-errors.js';
+import { registerApiDoc, registerApiDocRoute } from './api-doc.js';
 import { registerCatalogRoutes } from './catalog-routes.js';
 import { registerCheckRoutes } from './check-routes.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
@@ -28,6 +29,7 @@ import { registerLegacyRoutes } from './legacy-routes.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { registerReadRoutes } from './read-routes.js';
 import type { TlsFiles } from './tls.js';
+import { invalidRequest, requestValidator } from './validation.js';
 
 export interface AppOptions {
   /** A pino logger; none means silent. */
@@ -43,18 +45,16 @@ function contentLength(header: string | string[] | undefined): number | undefine
 
 /**
  * A request that breaks its route's schema: INVALID_REQUEST with every problem, located by a JSON
- * Pointer into the body, or by the parameter's name in the query string and path.
+ * Pointer into the body (routes that validate theirs), or by the parameter's name in the query
+ * string and path.
  */
 function validationError(err: FastifyError, request: FastifyRequest): InvalidRequestError {
-  const where = err.validationContext ?? 'body';
-  const input = where === 'body' ? request.body : where === 'querystring' ? request.query : request.params;
-  const details = toDetails(err.validation as unknown as ErrorObject[], input).map((d) =>
-    where === 'body' ? d : { ...d, path: d.path.replace(/^\//, '') || where },
-  );
+  const errors = err.validation ?? [];
+  if (err.validationContext !== 'body') return invalidRequest(errors);
+  const details = toDetails(errors as unknown as ErrorObject[], request.body);
   const first = details[0];
   const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
-  const part = where === 'body' ? 'request body' : where === 'querystring' ? 'query string' : 'path';
-  return new InvalidRequestError(`${part} is not valid: ${first ? `${first.path || '/'}: ${first.message}` : err.message}${more}`, '', details);
+  return new InvalidRequestError(`request body is not valid: ${first ? `${first.path || '/'}: ${first.message}` : err.message}${more}`, details);
 }
 
 /** Maps any error to the broker's JSON error body and status. */
@@ -104,14 +104,25 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
   // Anything else is answered 415 by the routes that take a body.
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
 
+  app.setValidatorCompiler(requestValidator());
+  // Answers are written by JSON.stringify, as without schemas: a response schema documents the
+  // answer (a test checks answers against it) but must not drop or coerce a property silently.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await registerApiDoc(app);
+
   await app.register(rateLimit, { global: false });
 
   // Once closing starts, answers end their connection: a kept-alive connection would hold the
   // server open until the client's keep-alive timeout.
   let closing = false;
-  app.addHook('preClose', async () => {
+  // Flagged when close() is called, not in a preClose hook: with an onReady hook in the app (the
+  // OpenAPI generator has one) Fastify runs preClose a few ticks later, and a request dispatched
+  // in between would be served as if nothing were closing.
+  const fastifyClose = app.close.bind(app);
+  app.close = ((listener?: () => void) => {
     closing = true;
-  });
+    return listener ? fastifyClose(listener) : fastifyClose();
+  }) as typeof app.close;
   app.addHook('onRequest', async () => {
     if (closing) throw new ShuttingDownError();
   });
@@ -147,5 +158,6 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
   registerReadRoutes(app, deps);
   registerDashboardRoutes(app, deps);
   registerCheckRoutes(app, deps);
+  registerApiDocRoute(app);
   return app;
 }

@@ -3,7 +3,7 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FastifyRouteSchemaDef } from 'fastify/types/schema.js';
-import type { BrokerDeps } from '../broker.js';
+import { type BrokerDeps, createReadStore } from '../broker.js';
 import { budgetsJsonSchema } from '../check/budgets-schema.js';
 import { validateBudgets } from '../check/budgets.js';
 import { ReadStoreCheckSource } from '../check/check-source.js';
@@ -15,10 +15,11 @@ import { parseWaivers } from '../check/waivers.js';
 import { ForbiddenMetricError, InvalidRequestError, NotFoundError } from '../errors.js';
 import { JsonBody, type LosslessValue } from '../ingest/json.js';
 import { StringEnum } from '../metrics/gate-config.js';
-import { createReadStore } from '../broker.js';
 import type { ReadStore } from '../read/read-store.js';
 import { jsonBodyOf } from './accept.js';
+import { errors } from '../contract/common.js';
 import { authenticate } from './auth-hook.js';
+import { PARAMETERS_VALIDATOR } from './validation.js';
 
 const Revision = Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
 
@@ -57,41 +58,55 @@ export const CheckRequestSchema = Type.Object(
     ),
     record: Type.Boolean({ description: 'keep the result (GET /api/v1/checks/{id}); needs a user that may write every metric of the head' }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        head: {
+          payloads: [
+            {
+              api_version: '1.0',
+              metadata: { metrics: 'tfa_code_churn' },
+              data: [
+                {
+                  measurement: 'TFA_CodeChurn_Tracking',
+                  tags: { Git_Tag_Date: 20210301, Base_Tag: 'v2.4', Target_Tag: 'v2.5' },
+                  fields: { Lines_of_Change: 9 },
+                  time: '2021-03-01T00:00:00Z',
+                },
+              ],
+            },
+          ],
+        },
+        baseline: { revisions: ['v2.4'] },
+        record: false,
+      },
+    ],
+  },
 );
 export type CheckRequestBody = Static<typeof CheckRequestSchema>;
 
-const ErrorSchema = Type.Object(
-  {
-    data: Type.String(),
-    error_code: Type.Integer(),
-    code: Type.String(),
-    errors: Type.Array(Type.Object({ path: Type.String(), message: Type.String(), offset: Type.Optional(Type.Integer()) })),
-  },
-  { additionalProperties: true, description: 'the broker error body' },
-);
 
 const CheckSummarySchema = Type.Composite([Type.Omit(CheckResultSchema, ['id', 'rows']), Type.Object({ id: Type.Integer() })], {
   additionalProperties: false,
 });
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'the id a recorded check was given' }) }, { additionalProperties: false });
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'the id a recorded check was given', examples: [1] }) }, { additionalProperties: false });
 
 const ListQuery = Type.Object(
   {
     revision: Type.Optional(Type.String({ minLength: 1, description: 'checks whose head carries this revision' })),
     verdict: Type.Optional(StringEnum(VERDICTS)),
-    limit: Type.Integer({ minimum: 1, maximum: CHECK_LIST_DEFAULTS.maxLimit, default: CHECK_LIST_DEFAULTS.limit, description: 'newest first, at most this many' }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: CHECK_LIST_DEFAULTS.maxLimit, default: CHECK_LIST_DEFAULTS.limit, description: 'newest first, at most this many' })),
   },
   { additionalProperties: false },
 );
 
-// Request parts are checked with every problem reported (allErrors) and nothing dropped or
-// coerced in a body: Fastify's default Ajv removes unknown properties silently. `verbose` gives
-// the error details the schemas, for "did you mean" hints.
+// A check's body is validated by its route (the app's validator leaves bodies to the metric
+// registry): every problem reported, nothing dropped or coerced. `verbose` gives the error
+// details the schemas, for "did you mean" hints. Query strings and paths as on every route.
 const bodyAjv = new Ajv({ allErrors: true, strict: false, verbose: true });
-const urlAjv = new Ajv({ allErrors: true, strict: false, verbose: true, coerceTypes: true, useDefaults: true });
-const compile = ({ schema, httpPart }: FastifyRouteSchemaDef<unknown>) => (httpPart === 'body' ? bodyAjv : urlAjv).compile(schema as TSchema);
+const compile = (def: FastifyRouteSchemaDef<unknown>) => (def.httpPart === 'body' ? bodyAjv.compile(def.schema as TSchema) : PARAMETERS_VALIDATOR(def));
 
 /** The head's payloads with the number literals they were written with (5 and 5.0 differ in the store). */
 function payloadBodies(body: JsonBody): JsonBody[] {
@@ -127,7 +142,7 @@ export function registerCheckRoutes(app: FastifyInstance, deps: BrokerDeps, stor
           'Compares the head (payloads not yet stored, or a stored revision) with the first baseline candidate holding each series, judges every row by the builtin rules and the budgets, applies waivers. Any valid token may check; recording needs a user that may write every metric of the head (403 METRIC_FORBIDDEN). See docs/gate.md.',
         security: [{ jwt: [] }],
         body: CheckRequestSchema,
-        response: { 200: CheckResultSchema, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 415: ErrorSchema },
+        response: { 200: CheckResultSchema, ...errors([400, 401, 403, 413, 415], { 403: 'recording needs a user that may write every metric of the head' }) },
       },
     },
     async (request) => {
@@ -165,7 +180,7 @@ export function registerCheckRoutes(app: FastifyInstance, deps: BrokerDeps, stor
         tags: ['checks'],
         summary: 'The JSON Schema of budgets files (qmb check --budgets)',
         description: 'Editors can validate a budgets file with it: `# yaml-language-server: $schema=<broker>/api/v1/checks/budgets.schema.json`. No token needed.',
-        response: { 200: Type.Unsafe({ type: 'object', additionalProperties: true, description: 'a draft-07 JSON Schema' }) },
+        response: { 200: Type.Unsafe({ type: 'object', additionalProperties: true, description: 'a draft-07 JSON Schema' }), ...errors([]) },
       },
     },
     async () => budgetsJsonSchema(),
@@ -181,7 +196,7 @@ export function registerCheckRoutes(app: FastifyInstance, deps: BrokerDeps, stor
         summary: 'A recorded check, with its rows',
         security: [{ jwt: [] }, {}],
         params: IdParams,
-        response: { 200: CheckResultSchema, 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema },
+        response: { 200: CheckResultSchema, ...errors([400, 401, 404]) },
       },
     },
     async (request) => {
@@ -202,12 +217,12 @@ export function registerCheckRoutes(app: FastifyInstance, deps: BrokerDeps, stor
         summary: 'Recorded checks without their rows, newest first',
         security: [{ jwt: [] }, {}],
         querystring: ListQuery,
-        response: { 200: Type.Object({ checks: Type.Array(CheckSummarySchema) }, { additionalProperties: false }), 400: ErrorSchema, 401: ErrorSchema },
+        response: { 200: Type.Object({ checks: Type.Array(CheckSummarySchema) }, { additionalProperties: false }), ...errors([400, 401]) },
       },
     },
     async (request) => {
       const q = request.query as Static<typeof ListQuery>;
-      return { checks: await deps.checks.list({ revision: q.revision, verdict: q.verdict, limit: q.limit }) };
+      return { checks: await deps.checks.list({ revision: q.revision, verdict: q.verdict, limit: q.limit ?? CHECK_LIST_DEFAULTS.limit }) };
     },
   );
 }

@@ -16,7 +16,8 @@ export function uplotDistDir(): string {
 
 /** Serves /dashboard/ (the page needs no token: it logs in through /auth, and reads with the token it gets). */
 export function registerDashboardRoutes(app: FastifyInstance, _deps: BrokerDeps): void {
-  app.get('/dashboard', async (_request, reply) => reply.redirect('/dashboard/', 302));
+  // Pages, not API: left out of the OpenAPI document (the static routes hide themselves too).
+  app.get('/dashboard', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/dashboard/', 302));
   void app.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/dashboard/', index: ['index.html'] });
   void app.register(fastifyStatic, {
     root: uplotDistDir(),

@@ -1,6 +1,21 @@
 // The new write routes: ingest with plain status codes, dry-run validation, submission status.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BrokerDeps } from '../broker.js';
+import { ErrorSchema, WRITE_SECURITY, described, errors, ref } from '../contract/common.js';
+import { PayloadSchema } from '../contract/payload.js';
+import {
+  RejectedSubmissionSchema,
+  SubmissionListQuery,
+  SubmissionListSchema,
+  SubmissionParams,
+  SubmissionSchema,
+  type SubmissionAnswer,
+  type ValidateAnswer,
+  ValidateAnswerSchema,
+  ValidateRefusalSchema,
+} from '../contract/submission.js';
 import {
   BrokerError,
   DatabaseRejectedError,
@@ -13,13 +28,20 @@ import type { FieldValue, Point } from '../ingest/points.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
 import type { Submission, SubmissionStatus } from '../journal/submission.js';
 import { acceptRequest, jsonBodyOf, prepareFor } from './accept.js';
+import { documentedBody } from './api-doc.js';
 import { authenticate } from './auth-hook.js';
 import { checkWithStore } from './store-check.js';
 
 const MAX_WAIT_SECONDS = 300;
 
-/** A submission as the API shows it. */
-export function submissionJson(s: Submission): Record<string, unknown> {
+const IngestQuery = Type.Object({
+  wait: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_WAIT_SECONDS, description: 'seconds to wait for delivery to the database' })),
+});
+
+const payloadBody = documentedBody(ref(PayloadSchema));
+
+/** A submission as the API shows it (SubmissionSchema). */
+export function submissionJson(s: Submission): SubmissionAnswer {
   return {
     id: s.id,
     status: s.status,
@@ -38,12 +60,12 @@ export function submissionJson(s: Submission): Record<string, unknown> {
   };
 }
 
-function fieldJson(v: FieldValue): unknown {
+function fieldJson(v: FieldValue): number | string | boolean {
   return v.kind === 'integer' ? (v.value >= BigInt(Number.MIN_SAFE_INTEGER) && v.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v.value) : v.value.toString()) : v.value;
 }
 
 /** A point as /validate shows it: values, their InfluxDB types, time in ns (string) and RFC 3339. */
-export function pointJson(p: Point): Record<string, unknown> {
+export function pointJson(p: Point): ValidateAnswer['points'][number] {
   return {
     measurement: p.measurement,
     tags: Object.fromEntries(p.tags),
@@ -53,15 +75,6 @@ export function pointJson(p: Point): Record<string, unknown> {
     // Accepted times lie within 1677..2262, well inside what Date can show.
     time_rfc3339: new Date(Number(p.time / 1_000_000n)).toISOString(),
   };
-}
-
-function parseWait(raw: unknown): number {
-  if (raw === undefined) return 0;
-  const n = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > MAX_WAIT_SECONDS) {
-    throw new InvalidRequestError(`wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`, 'wait');
-  }
-  return n;
 }
 
 const STATUS_CODE: Record<SubmissionStatus, number> = { pending: 202, delivered: 201, rejected: 409 };
@@ -91,33 +104,75 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
         }
       : {};
 
-  app.post('/api/v1/metrics', { onRequest, config: perClient }, async (request, reply) => {
-    const wait = parseWait((request.query as Record<string, unknown>)['wait']);
-    const submission = await acceptRequest(deps, stamp, request);
-    const settled = wait > 0 ? await deps.journal.waitSettled(submission.id, wait * 1000) : submission;
-    return answerSubmission(reply, settled ?? submission);
-  });
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/api/v1/validate', { onRequest }, async (request, reply) => {
-    const prepared = prepareFor(deps, stamp, request.user!, jsonBodyOf(request));
-    try {
-      await checkWithStore(deps, prepared);
-    } catch (err) {
-      // Valid on its own but not storable next to what the store holds: same answer as ingest would give.
-      if (err instanceof BrokerError) return reply.code(err.status).send({ valid: false, ...errorBody(err) });
-      throw err;
-    }
-    return {
-      valid: true,
-      metric: prepared.metric.name,
-      api_version: prepared.version,
-      database: prepared.database,
-      points: prepared.points.map(pointJson),
-      duplicates: prepared.duplicates,
-      duplicate_items: prepared.duplicateItems,
-      line_protocol: prepared.lines,
-    };
-  });
+  r.post(
+    '/api/v1/metrics',
+    {
+      onRequest,
+      config: perClient,
+      schema: {
+        tags: ['ingest'],
+        summary: 'Ingest one payload',
+        security: WRITE_SECURITY,
+        querystring: IngestQuery,
+        body: payloadBody,
+        response: {
+          201: described(ref(SubmissionSchema), 'with ?wait: delivered within the wait'),
+          202: described(ref(SubmissionSchema), 'accepted (durably journaled), delivery pending; Location: /api/v1/submissions/{id}'),
+          409: Type.Union([ref(RejectedSubmissionSchema), ref(ErrorSchema)], {
+            description: 'FIELD_TYPE_CONFLICT: a field has another type than the store holds in that shard (nothing stored); with ?wait, DATABASE_REJECTED: the database refused the points',
+          }),
+          ...errors([400, 401, 403, 413, 415, 429, 503, 507]),
+        },
+      },
+    },
+    async (request, reply) => {
+      const wait = request.query.wait ?? 0;
+      const submission = await acceptRequest(deps, stamp, request);
+      const settled = wait > 0 ? await deps.journal.waitSettled(submission.id, wait * 1000) : submission;
+      return answerSubmission(reply, settled ?? submission);
+    },
+  );
+
+  r.post(
+    '/api/v1/validate',
+    {
+      onRequest,
+      schema: {
+        tags: ['ingest'],
+        summary: 'Dry run: validate and convert, store nothing',
+        security: WRITE_SECURITY,
+        body: payloadBody,
+        response: {
+          200: ValidateAnswerSchema,
+          400: described(ValidateRefusalSchema, 'invalid payload; with `valid: false`, TAG_VALUES_LIMIT: ingest would refuse it'),
+          409: described(ValidateRefusalSchema, 'FIELD_TYPE_CONFLICT, with `valid: false`: ingest would refuse it'),
+          ...errors([401, 403, 413, 415]),
+        },
+      },
+    },
+    async (request, reply) => {
+      const prepared = prepareFor(deps, stamp, request.user!, jsonBodyOf(request));
+      try {
+        await checkWithStore(deps, prepared);
+      } catch (err) {
+        // Valid on its own but not storable next to what the store holds: same answer as ingest would give.
+        if (err instanceof BrokerError) return reply.code(err.status as 400).send({ valid: false, ...(errorBody(err) as Static<typeof ErrorSchema>) });
+        throw err;
+      }
+      return {
+        valid: true as const,
+        metric: prepared.metric.name,
+        api_version: prepared.version,
+        database: prepared.database,
+        points: prepared.points.map(pointJson),
+        duplicates: prepared.duplicates,
+        duplicate_items: prepared.duplicateItems,
+        line_protocol: prepared.lines,
+      };
+    },
+  );
 
   /** A submission the caller may see: one of a metric they may write (others look absent). */
   const visible = (request: FastifyRequest, raw: string): Submission => {
@@ -126,36 +181,68 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
     return s;
   };
 
-  app.get('/api/v1/submissions/:id', { onRequest }, async (request) => {
-    return submissionJson(visible(request, (request.params as { id: string }).id));
-  });
+  r.get(
+    '/api/v1/submissions/:id',
+    {
+      onRequest,
+      schema: {
+        tags: ['ingest'],
+        summary: 'What became of an accepted payload',
+        security: WRITE_SECURITY,
+        params: SubmissionParams,
+        response: { 200: described(ref(SubmissionSchema), 'the submission'), ...errors([401, 404]) },
+      },
+    },
+    async (request) => submissionJson(visible(request, request.params.id)),
+  );
 
-  app.get('/api/v1/submissions', { onRequest }, async (request) => {
-    const q = request.query as Record<string, string | undefined>;
-    const status = q['status'];
-    if (status !== undefined && !['pending', 'delivered', 'rejected'].includes(status)) {
-      throw new InvalidRequestError('status must be pending, delivered or rejected', 'status');
-    }
-    const limit = q['limit'] === undefined ? 100 : Number(q['limit']);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidRequestError('limit must be 1..1000', 'limit');
-    const rawBefore = q['before'];
-    if (rawBefore !== undefined && !/^\d{1,15}$/.test(rawBefore)) throw new InvalidRequestError('before must be a submission id', 'before');
-    // Newest first, only metrics the caller may write: page through until the limit is filled.
-    const user = request.user!;
-    const list: Submission[] = [];
-    let beforeId = rawBefore === undefined ? undefined : Number(rawBefore);
-    for (;;) {
-      const page = deps.journal.list({ status: status as SubmissionStatus | undefined, limit, beforeId });
-      for (const s of page) if (list.length < limit && deps.users.mayWrite(user, s.metric)) list.push(s);
-      if (page.length < limit || list.length >= limit) break;
-      beforeId = page[page.length - 1]!.id;
-    }
-    return { submissions: list.map(submissionJson), counts: deps.journal.counts() };
-  });
+  r.get(
+    '/api/v1/submissions',
+    {
+      onRequest,
+      schema: {
+        tags: ['ingest'],
+        summary: 'Recent submissions, newest first',
+        security: WRITE_SECURITY,
+        querystring: SubmissionListQuery,
+        response: { 200: described(SubmissionListSchema, 'submissions and counts by status'), ...errors([400, 401]) },
+      },
+    },
+    async (request) => {
+      const { status, limit = 100, before } = request.query;
+      // Newest first, only metrics the caller may write: page through until the limit is filled.
+      const user = request.user!;
+      const list: Submission[] = [];
+      let beforeId = before;
+      for (;;) {
+        const page = deps.journal.list({ status, limit, beforeId });
+        for (const s of page) if (list.length < limit && deps.users.mayWrite(user, s.metric)) list.push(s);
+        if (page.length < limit || list.length >= limit) break;
+        beforeId = page[page.length - 1]!.id;
+      }
+      return { submissions: list.map(submissionJson), counts: deps.journal.counts() };
+    },
+  );
 
-  app.post('/api/v1/submissions/:id/retry', { onRequest }, async (request) => {
-    const s = visible(request, (request.params as { id: string }).id);
-    if (!deps.journal.retry(s.id)) throw new InvalidRequestError(`submission ${s.id} is ${s.status}, only rejected ones can be retried`);
-    return submissionJson(deps.journal.get(s.id)!);
-  });
+  r.post(
+    '/api/v1/submissions/:id/retry',
+    {
+      onRequest,
+      schema: {
+        tags: ['ingest'],
+        summary: 'Deliver a rejected submission again',
+        security: WRITE_SECURITY,
+        params: SubmissionParams,
+        response: {
+          200: described(ref(SubmissionSchema), 'pending again'),
+          ...errors([400, 401, 404], { 400: 'only a rejected submission can be retried' }),
+        },
+      },
+    },
+    async (request) => {
+      const s = visible(request, request.params.id);
+      if (!deps.journal.retry(s.id)) throw new InvalidRequestError(`submission ${s.id} is ${s.status}, only rejected ones can be retried`);
+      return submissionJson(deps.journal.get(s.id)!);
+    },
+  );
 }

@@ -1,6 +1,10 @@
 // Liveness, readiness and Prometheus metrics.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { BrokerDeps } from '../broker.js';
+import { described, errors } from '../contract/common.js';
+import { HealthAnswer, ReadyAnswer } from '../contract/ops.js';
 
 /**
  * The sink is not ready either when every write has failed for QMB_DELIVERY_FAILING_AFTER while
@@ -20,9 +24,19 @@ function delivery(deps: BrokerDeps): { failing_for_seconds: number } | { ok: fal
 }
 
 export function registerOpsRoutes(app: FastifyInstance, deps: BrokerDeps): void {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  r.get('/healthz', { schema: { tags: ['ops'], summary: 'Liveness', response: { 200: HealthAnswer, ...errors([]) } } }, async () => ({ status: 'ok' as const }));
 
-  app.get('/readyz', async (_request, reply) => {
+  const readyz = {
+    tags: ['ops'],
+    summary: 'Readiness: journal writable, disk room, the store reachable and taking writes',
+    response: {
+      200: described(ReadyAnswer, 'ready'),
+      503: described(ReadyAnswer, 'not ready: the failing check says why'),
+      ...errors([]),
+    },
+  };
+  r.get('/readyz', { schema: readyz }, async (_request, reply) => {
     const journal = deps.journal.check();
     const storage = deps.storage.status();
     const sink = { ...(await deps.sink.ping()), ...delivery(deps) };
@@ -37,7 +51,12 @@ export function registerOpsRoutes(app: FastifyInstance, deps: BrokerDeps): void 
     });
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  const metrics = {
+    tags: ['ops'],
+    summary: 'Prometheus metrics',
+    response: { 200: { description: 'the text exposition format', content: { 'text/plain': { schema: Type.String() } } }, ...errors([]) },
+  };
+  r.get('/metrics', { schema: metrics }, async (_request, reply) => {
     const text = await deps.telemetry.registry.metrics();
     return reply.type(deps.telemetry.registry.contentType).send(text);
   });

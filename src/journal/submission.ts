@@ -1,6 +1,7 @@
 // Submissions as the journal stores them and the API shows them.
+import type { SUBMISSION_STATUSES } from '../contract/submission.js';
 
-export type SubmissionStatus = 'pending' | 'delivered' | 'rejected';
+export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
 
 /** What the broker knows about one accepted payload. */
 export interface Submission {

@@ -8,6 +8,7 @@ import {
   UnknownMetricError,
   UnsupportedVersionError,
 } from '../errors.js';
+import type { Payload } from '../contract/payload.js';
 import { mergeDuplicates } from '../ingest/duplicates.js';
 import { JsonBody, type LosslessValue, JsonNumber, describeKind } from '../ingest/json.js';
 import { formatPoint } from '../ingest/line-protocol.js';
@@ -31,8 +32,8 @@ export interface PreparedPayload {
   lines: string;
 }
 
-/** Reads `metadata.metrics` and `api_version`, reporting every missing part at once. */
-export function readEnvelope(plain: unknown): { metric: string; version: string } {
+/** Reads `metadata.metrics` and `api_version` (the envelope of PayloadSchema), reporting every missing part at once. */
+export function readEnvelope(plain: unknown): { metric: Payload['metadata']['metrics']; version: Payload['api_version'] } {
   if (plain === null || typeof plain !== 'object' || Array.isArray(plain) || plain instanceof JsonNumber) {
     throw new BodyNotObjectError(describeKind(plain));
   }

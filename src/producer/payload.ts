@@ -1,22 +1,9 @@
 // The envelope every producer verb emits, and its one serialised form.
 
-/** A tag or field value as the metric tables allow it. */
-export type Scalar = string | number | boolean;
+import type { DataItem, PointsPayload as Payload } from '../contract/payload.js';
 
-/** One point of a payload, as metrics.md describes it. */
-export interface DataItem {
-  measurement: string;
-  fields: Record<string, Scalar>;
-  tags: Record<string, Scalar>;
-  time?: string;
-}
-
-/** A complete payload for `POST /api/v1/metrics`. */
-export interface Payload {
-  api_version: string;
-  metadata: { metrics: string };
-  data: DataItem[];
-}
+// One envelope type for producers, ingest and the OpenAPI document: derived from its schema.
+export type { DataItem, PointsPayload as Payload, Scalar } from '../contract/payload.js';
 
 /** The only API version the producers speak today. */
 export const API_VERSION = '1.0';

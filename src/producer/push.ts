@@ -1,4 +1,5 @@
 // The HTTP client of `qmb push`: sends payload bytes unchanged, reads the broker's answer.
+import type { SubmissionAnswer, ValidateAnswer } from '../contract/submission.js';
 import { duplicatesNote } from '../ingest/duplicates.js';
 import { fetchWithRetry, NetworkError, type RetryOptions } from './retry-fetch.js';
 
@@ -96,7 +97,13 @@ export function errorOf(res: Response, body: Body): Pick<PushResult, 'code' | 'm
   return { code: str(j.code), message: oneLine(message), errors };
 }
 
-function pointsOf(j: Record<string, unknown> | undefined): number | undefined {
+/**
+ * The keys read from an answer: a submission (ingest) or a dry run (validate), named by their
+ * schemas. Checked at run time all the same: an older broker may leave some out.
+ */
+type AnswerJson = Partial<Pick<SubmissionAnswer, 'id' | 'duplicates' | 'duplicate_items'>> & { points?: SubmissionAnswer['points'] | ValidateAnswer['points'] };
+
+function pointsOf(j: AnswerJson | undefined): number | undefined {
   const p = j?.points;
   if (typeof p === 'number') return p;
   if (Array.isArray(p)) return p.length;
@@ -104,7 +111,7 @@ function pointsOf(j: Record<string, unknown> | undefined): number | undefined {
 }
 
 /** The broker's duplicates report; older brokers send none. */
-function duplicatesOf(j: Record<string, unknown> | undefined): Pick<PushResult, 'duplicates' | 'duplicateItems'> {
+function duplicatesOf(j: AnswerJson | undefined): Pick<PushResult, 'duplicates' | 'duplicateItems'> {
   const d = j?.duplicates;
   if (typeof d !== 'number' || d <= 0) return {};
   const items = Array.isArray(j?.duplicate_items) ? (j.duplicate_items as unknown[]).filter((i): i is number => typeof i === 'number') : [];
@@ -132,26 +139,27 @@ export async function pushPayload(body: Uint8Array, label: string, opts: PushOpt
     throw err;
   }
   const parsed = await readBody(res);
-  const id = str(parsed.json?.id) ?? res.headers.get('x-submission-id') ?? undefined;
-  const points = pointsOf(parsed.json);
-  const dups = duplicatesOf(parsed.json);
+  const answer = parsed.json as AnswerJson | undefined;
+  const id = str(answer?.id) ?? res.headers.get('x-submission-id') ?? undefined;
+  const points = pointsOf(answer);
+  const dups = duplicatesOf(answer);
   const s = res.status;
-  const answer = parsed.json ? { body: parsed.json } : {};
-  if (opts.dryRun && s === 200) return { ok: true, outcome: 'valid', status: s, points, ...dups, errors: [], ...answer };
-  if (opts.legacy && s >= 200 && s < 300) return { ok: true, outcome: 'accepted', status: s, id, errors: [], ...answer };
+  const whole = parsed.json ? { body: parsed.json } : {};
+  if (opts.dryRun && s === 200) return { ok: true, outcome: 'valid', status: s, points, ...dups, errors: [], ...whole };
+  if (opts.legacy && s >= 200 && s < 300) return { ok: true, outcome: 'accepted', status: s, id, errors: [], ...whole };
   if (!opts.legacy && !opts.dryRun) {
-    if (s === 201) return { ok: true, outcome: 'delivered', status: s, id, points, ...dups, errors: [], ...answer };
+    if (s === 201) return { ok: true, outcome: 'delivered', status: s, id, points, ...dups, errors: [], ...whole };
     if (s === 202) {
       // Without --wait, journaled is what "accepted" promises; with it, only delivery counts.
       const waited = opts.waitSeconds !== undefined;
-      return { ok: !waited, outcome: waited ? 'pending' : 'accepted', status: s, id, points, ...dups, errors: [], ...answer };
+      return { ok: !waited, outcome: waited ? 'pending' : 'accepted', status: s, id, points, ...dups, errors: [], ...whole };
     }
   }
   if (s >= 200 && s < 300) {
-    return { ok: false, outcome: 'failed', status: s, id, message: `unexpected answer ${s} from ${target}`, errors: [], ...answer };
+    return { ok: false, outcome: 'failed', status: s, id, message: `unexpected answer ${s} from ${target}`, errors: [], ...whole };
   }
-  if (s >= 300 && s < 400) return { ok: false, outcome: 'failed', status: s, message: redirectMessage(res, target), errors: [], ...answer };
-  return { ok: false, outcome: 'rejected', status: s, id, ...errorOf(res, parsed), ...answer };
+  if (s >= 300 && s < 400) return { ok: false, outcome: 'failed', status: s, message: redirectMessage(res, target), errors: [], ...whole };
+  return { ok: false, outcome: 'rejected', status: s, id, ...errorOf(res, parsed), ...whole };
 }
 
 function redirectMessage(res: Response, target: string): string {

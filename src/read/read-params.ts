@@ -1,56 +1,23 @@
-// Query-string parameters of the read routes, checked once and turned into store queries.
+// Query-string parameters of the read routes, already checked against their schemas, turned into store queries.
+import { READ_DEFAULTS, type RowsParams, type SeriesParams } from '../contract/read.js';
+import { controlCharacterMessage } from '../contract/common.js';
 import { InvalidRequestError } from '../errors.js';
 import { MAX_TIME_NS, MIN_TIME_NS, parseTime } from '../ingest/time.js';
-import { AGGREGATES, type Aggregate, type RowsQuery, type SeriesQuery, type TagFilter } from './read-store.js';
+import type { Aggregate, RowsQuery, SeriesQuery, TagFilter } from './read-store.js';
 
-export type QueryString = Record<string, string | string[] | undefined>;
-
-/** Defaults of the read API. */
-export const DEFAULTS = {
-  /** Inclusive lower bound when `from` is missing: the epoch. */
-  fromNs: 0n,
-  /** Exclusive upper bound when `to` is missing: 2100-01-01T00:00:00Z. */
-  toNs: 4_102_444_800_000_000_000n,
-  /**
-   * Rows per answer (`rows`) or per series (`series`) when no `limit` is given; a longer result is
-   * cut and the answer says `"truncated": true`. Above the dashboard's largest page (a year of
-   * ten-minute MISRA points, about 53,000 rows).
-   */
-  limit: 100_000,
-  maxLimit: 1_000_000,
-  maxFields: 64,
-  /** Buckets a query may span at most (range / interval). */
-  maxBuckets: 1_000_000,
-} as const;
+/** Defaults and limits of the read API (one table, which the route schemas read too). */
+export const DEFAULTS = READ_DEFAULTS;
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 
-function all(q: QueryString, name: string): string[] {
-  const v = q[name];
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
-}
-
-function one(q: QueryString, name: string): string | undefined {
-  const v = all(q, name);
-  if (v.length > 1) throw new InvalidRequestError(`${name} may be given once`, name);
-  return v[0];
-}
-
-/** Control characters: no stored name or value has one (ingest refuses them), and InfluxQL cannot quote CR. */
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-/** Refuses a name or value with a control character, naming the parameter it came in. */
+/** Refuses a name with a control character, naming the parameter it came in (the schemas check values). */
 export function plain(value: string, param: string): string {
-  const control = CONTROL.exec(value);
-  if (control) {
-    const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-    throw new InvalidRequestError(`${param} contains the control character ${code}; no stored name or value has one`, param);
-  }
+  const message = controlCharacterMessage(param, value);
+  if (message) throw new InvalidRequestError(message, param);
   return value;
 }
 
-function time(q: QueryString, name: 'from' | 'to', fallback: bigint): bigint {
-  const raw = one(q, name);
+function time(raw: string | undefined, name: 'from' | 'to', fallback: bigint): bigint {
   if (raw === undefined || raw === '') return fallback;
   // Integer nanoseconds are checked against InfluxDB's range like every other form (parseTime does).
   const outside = `${name}: outside the range InfluxDB can store (${MIN_TIME_NS}..${MAX_TIME_NS} ns, 1677-09-21 to 2262-04-11)`;
@@ -61,39 +28,26 @@ function time(q: QueryString, name: 'from' | 'to', fallback: bigint): bigint {
   return parsed.ns;
 }
 
-/** Tag filters from `tag.<key>=<value>` parameters (repeat one to allow several values). */
-export function tagFilter(q: QueryString): TagFilter {
+/**
+ * Tag filters from `tag.<key>=<value>` parameters (repeat one to allow several values). Their
+ * values were checked by the schema (a list of plain text each); a key can only be checked here.
+ */
+export function tagFilter(q: object): TagFilter {
   const where: TagFilter = {};
-  for (const name of Object.keys(q)) {
+  for (const [name, value] of Object.entries(q)) {
     if (!name.startsWith('tag.') || name.length === 4) continue;
     plain(name, name);
-    where[name.slice(4)] = all(q, name).map((v) => plain(v, name));
+    where[name.slice(4)] = (Array.isArray(value) ? value : [value]).map(String);
   }
   return where;
 }
 
-/** The measurement parameter; `required` makes it mandatory. */
-export function measurement(q: QueryString, required: true): string;
-export function measurement(q: QueryString, required: false): string | undefined;
-export function measurement(q: QueryString, required: boolean): string | undefined {
-  const m = one(q, 'measurement');
-  if (m !== undefined) plain(m, 'measurement');
+/** The measurement parameter; an empty one means none, which `required` refuses. */
+export function measurement(m: string | undefined, required: true): string;
+export function measurement(m: string | undefined, required: false): string | undefined;
+export function measurement(m: string | undefined, required: boolean): string | undefined {
   if (required && (m === undefined || m === '')) throw new InvalidRequestError('measurement is required', 'measurement');
   return m === '' ? undefined : m;
-}
-
-function limit(q: QueryString): number {
-  const raw = one(q, 'limit');
-  if (raw === undefined) return DEFAULTS.limit;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 1 || n > DEFAULTS.maxLimit) throw new InvalidRequestError(`limit must be 1..${DEFAULTS.maxLimit}`, 'limit');
-  return n;
-}
-
-function order(q: QueryString): 'asc' | 'desc' {
-  const raw = one(q, 'order') ?? 'asc';
-  if (raw !== 'asc' && raw !== 'desc') throw new InvalidRequestError('order must be asc or desc', 'order');
-  return raw;
 }
 
 /** `1w`, `7d`, `12h`, `30m`, `90s` or a number of seconds. */
@@ -104,54 +58,55 @@ export function intervalSeconds(raw: string): number {
   return seconds;
 }
 
-function range(q: QueryString): { from: bigint; to: bigint } {
-  const from = time(q, 'from', DEFAULTS.fromNs);
-  const to = time(q, 'to', DEFAULTS.toNs);
+function range(q: { from?: string | undefined; to?: string | undefined }): { from: bigint; to: bigint } {
+  const from = time(q.from, 'from', DEFAULTS.fromNs);
+  const to = time(q.to, 'to', DEFAULTS.toNs);
   if (to <= from) throw new InvalidRequestError('to must be later than from', 'to');
   return { from, to };
 }
 
-function fieldList(q: QueryString, required: boolean): string[] | undefined {
-  const fields = all(q, 'field').filter((f) => f !== '').map((f) => plain(f, 'field'));
+/** The fields asked for, empty ones left out, each once. */
+function fieldList(field: string[] | undefined, required: boolean): string[] | undefined {
+  const fields = (field ?? []).filter((f) => f !== '');
   if (fields.length === 0) {
     if (required) throw new InvalidRequestError('at least one field is required (field=NAME, repeatable)', 'field');
     return undefined;
   }
-  if (fields.length > DEFAULTS.maxFields) throw new InvalidRequestError(`at most ${DEFAULTS.maxFields} fields`, 'field');
   return [...new Set(fields)];
 }
 
-export function seriesQuery(q: QueryString): SeriesQuery {
+export function seriesQuery(q: SeriesParams): SeriesQuery {
   const { from, to } = range(q);
-  const agg = one(q, 'aggregate');
-  if (agg !== undefined && agg !== 'raw' && !AGGREGATES.includes(agg as Aggregate)) {
-    throw new InvalidRequestError(`aggregate must be raw or one of ${AGGREGATES.join(', ')}`, 'aggregate');
-  }
-  const aggregate = agg === undefined || agg === 'raw' ? undefined : (agg as Aggregate);
-  const rawInterval = one(q, 'interval');
-  if (aggregate && rawInterval === undefined) throw new InvalidRequestError('an aggregate needs an interval (e.g. interval=1w)', 'interval');
-  if (!aggregate && rawInterval !== undefined) throw new InvalidRequestError('interval needs an aggregate (last, max, mean, sum)', 'aggregate');
-  const interval = rawInterval === undefined ? undefined : intervalSeconds(rawInterval);
+  const aggregate = q.aggregate === undefined || q.aggregate === 'raw' ? undefined : (q.aggregate as Aggregate);
+  if (aggregate && q.interval === undefined) throw new InvalidRequestError('an aggregate needs an interval (e.g. interval=1w)', 'interval');
+  if (!aggregate && q.interval !== undefined) throw new InvalidRequestError('interval needs an aggregate (last, max, mean, sum)', 'aggregate');
+  const interval = q.interval === undefined ? undefined : intervalSeconds(q.interval);
   if (interval !== undefined && (to - from) / (BigInt(interval) * 1_000_000_000n) > BigInt(DEFAULTS.maxBuckets)) {
     throw new InvalidRequestError(`the range spans more than ${DEFAULTS.maxBuckets} intervals; narrow from/to or widen interval`, 'interval');
   }
-  const groupBy = one(q, 'group_by');
-  if (groupBy !== undefined) plain(groupBy, 'group_by');
   return {
-    measurement: measurement(q, true),
-    fields: fieldList(q, true) as string[],
+    measurement: measurement(q.measurement, true),
+    fields: fieldList(q.field, true) as string[],
     from,
     to,
     where: tagFilter(q),
-    groupBy: groupBy === '' ? undefined : groupBy,
+    groupBy: q.group_by === '' ? undefined : q.group_by,
     aggregate,
     intervalSeconds: interval,
-    order: order(q),
-    limit: limit(q),
+    order: q.order ?? 'asc',
+    limit: q.limit ?? DEFAULTS.limit,
   };
 }
 
-export function rowsQuery(q: QueryString): RowsQuery {
+export function rowsQuery(q: RowsParams): RowsQuery {
   const { from, to } = range(q);
-  return { measurement: measurement(q, true), fields: fieldList(q, false), from, to, where: tagFilter(q), order: order(q), limit: limit(q) };
+  return {
+    measurement: measurement(q.measurement, true),
+    fields: fieldList(q.field, false),
+    from,
+    to,
+    where: tagFilter(q),
+    order: q.order ?? 'asc',
+    limit: q.limit ?? DEFAULTS.limit,
+  };
 }

@@ -1,19 +1,17 @@
 // The read side's contract: one interface, answered alike by InfluxDB and by the embedded store.
+import type { Static } from '@sinclair/typebox';
+import type { Aggregate, FieldJsonSchema, FieldKeySchema, RowSchema, SeriesGroupSchema } from '../contract/read.js';
 
-export type Aggregate = 'last' | 'max' | 'mean' | 'sum';
-export const AGGREGATES: readonly Aggregate[] = ['last', 'max', 'mean', 'sum'];
+// The answers' shapes come from the schemas of the read routes (src/contract/read.ts).
+export { AGGREGATES, type Aggregate } from '../contract/read.js';
 
 /** A field value as the read API answers it; integers above 2^53 lose precision, as in any JSON client. */
-export type FieldJson = number | string | boolean | null;
+export type FieldJson = Static<typeof FieldJsonSchema>;
 
 /** Tag filters: values of one key are alternatives (OR), different keys must all match (AND). The empty string matches series without that tag. */
 export type TagFilter = Record<string, string[]>;
 
-export interface FieldKey {
-  measurement: string;
-  field: string;
-  type: 'integer' | 'float' | 'string' | 'boolean';
-}
+export type FieldKey = Static<typeof FieldKeySchema>;
 
 export interface SeriesQuery {
   measurement: string;
@@ -32,13 +30,8 @@ export interface SeriesQuery {
   limit?: number | undefined;
 }
 
-/** One line of a chart: the tag value it is grouped by, and `[time, field1, field2, ...]` rows. */
-export interface SeriesGroup {
-  tags: Record<string, string>;
-  columns: string[];
-  /** The first cell is the time in nanoseconds, as a decimal string (exact). */
-  values: [string, ...FieldJson[]][];
-}
+/** One line of a chart: the tag value it is grouped by, and `[time, field1, field2, ...]` rows (time in nanoseconds, a decimal string). */
+export type SeriesGroup = Static<typeof SeriesGroupSchema>;
 
 export interface RowsQuery {
   measurement: string;
@@ -65,11 +58,7 @@ export interface PointRowsQuery {
 }
 
 /** One point for a table: its time, every tag, the chosen fields it has. */
-export interface Row {
-  time: string;
-  tags: Record<string, string>;
-  fields: Record<string, FieldJson>;
-}
+export type Row = Static<typeof RowSchema>;
 
 /** A row of a bulk read, with its measurement. */
 export interface PointRow extends Row {

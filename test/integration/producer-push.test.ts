@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startBrokerProcess, TEST_USERS, type BrokerProcess } from '../helpers/broker.js';
 import { startInflux } from '../helpers/influxd.js';
 import { runQmb, ROOT, type RunResult } from '../helpers/producer-run.js';
+import { waitFor } from '../helpers/ports.js';
 
 let broker: BrokerProcess;
 let dir = '';
@@ -127,22 +128,24 @@ test('convert --push sends the converted payload', async () => {
 });
 
 /** Starts `qmb push` in the background and resolves when it ends. */
-function pushInBackground(args: string[], extraEnv: Record<string, string>): Promise<RunResult> {
+/** `qmb push` running in the background; `stderr()` is what it printed so far. */
+function pushInBackground(args: string[], extraEnv: Record<string, string>): Promise<RunResult> & { stderr(): string } {
   const childEnv: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('QMB_')) childEnv[k] = v;
-  return new Promise((resolve, reject) => {
+  let stderr = '';
+  const done = new Promise<RunResult>((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), 'push', ...args], {
       cwd: ROOT,
       env: { ...childEnv, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
-    let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+  return Object.assign(done, { stderr: () => stderr });
 }
 
 test('a broker that is down is retried until it is back', async () => {
@@ -150,7 +153,8 @@ test('a broker that is down is retried until it is back', async () => {
   const e = env();
   await broker.stop();
   const pushing = pushInBackground([p, '--retries', '8'], e);
-  await new Promise((r) => setTimeout(r, 1500));
+  // Back only once the push has met the broker down at least once.
+  await waitFor(async () => /retrying in/.test(pushing.stderr()), 30_000, 'a retry of the push');
   await broker.start();
   const r = await pushing;
   assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -170,7 +174,8 @@ test('503 back-pressure is waited out (Retry-After) while the database catches u
     const first = await runQmb(['push', await file('bp1.json', misra('bp', '1'))], { env: e });
     assert.match(first.stdout, /bp1\.json: accepted id=\d+/, first.stdout + first.stderr);
     const second = pushInBackground([await file('bp2.json', misra('bp', '2')), '--retries', '8'], e);
-    await new Promise((r) => setTimeout(r, 1000));
+    // InfluxDB comes back only once the push was answered 503 at least once.
+    await waitFor(async () => /bp2\.json: 503 /.test(second.stderr()), 30_000, 'a 503 answer to the push');
     await influx.start();
     const r = await second;
     assert.equal(r.code, 0, r.stdout + r.stderr);

@@ -1,0 +1,24 @@
+// Liveness and readiness answers.
+import { type TProperties, Type } from '@sinclair/typebox';
+
+/** Liveness: the process answers. */
+export const HealthAnswer = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, description: 'the process answers' });
+
+const check = <P extends TProperties>(properties: P) =>
+  Type.Object({ ok: Type.Boolean(), detail: Type.String(), ...properties }, { additionalProperties: false });
+
+/** Readiness: journal writable, disk room, the store reachable and taking writes. */
+export const ReadyAnswer = Type.Object(
+  {
+    ready: Type.Boolean(),
+    checks: Type.Object(
+      {
+        journal: check({ pending_submissions: Type.Integer(), pending_points: Type.Integer(), limit_points: Type.Integer() }),
+        storage: check({ free_bytes: Type.Integer(), min_free_bytes: Type.Integer() }),
+        sink: check({ failing_for_seconds: Type.Integer(), kind: Type.Union([Type.Literal('influxdb'), Type.Literal('embedded')]) }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
