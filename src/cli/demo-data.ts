@@ -224,8 +224,8 @@ export interface DemoCheck {
 export const DEMO_CHANGE = { id: 'c0ffee5eed', title: 'feat(crypto): add the mbedTLS 3 backend' };
 
 /**
- * The checks `qmb demo-data` records after the history: the newest commit against the ones
- * before it; a change on top of it that fails (BL31 4 KiB bigger, one more MISRA required defect,
+ * The checks `qmb demo-data` records after the history: the newest commit (the last release)
+ * against the commit of the release before; a change on top of it that fails (BL31 4 KiB bigger, one more MISRA required defect,
  * a new function over the complexity threshold; the Release growth waived); a TF-M rebuild that
  * passes. Derived from `payloads`, so the same on every run.
  */
@@ -243,6 +243,8 @@ export function demoChecks(payloads: DemoPayload[] = demoPayloads()): DemoCheck[
   const misra = itemsOf('tfa_misra_defects').filter((i) => at(i) && i.measurement === 'fvp-default-bl31' && i.tags['BinMode'] === 'Debug');
   const moreDefects = misra.map((i) => ({ ...i, fields: { ...i.fields, RequiredDefects: Number(i.fields['RequiredDefects']) + 1, TotalDefects: Number(i.fields['TotalDefects']) + 1 }, tags: { ...i.tags, ...change }, time }));
   const lastRelease = RELEASES.at(-1)!;
+  const previousRelease = RELEASES.at(-2)!;
+  const releaseCommit = commits[commits.length - 9]!;
   const complexity = itemsOf('tfa_complexity_stats').filter((i) => i.tags['Target_Tag'] === lastRelease);
   const nextTags = { Git_Tag_Date: Number(time.slice(0, 10).replace(/-/g, '')), Base_Tag: lastRelease, Target_Tag: 'v2.12-rc0' };
   const complexityHead = [
@@ -254,7 +256,8 @@ export function demoChecks(payloads: DemoPayload[] = demoPayloads()): DemoCheck[
   const rebuild = structuredClone(tfmLast) as { metadata: { git_info: Record<string, string> } };
   rebuild.metadata.git_info = { ...rebuild.metadata.git_info, commit_id: tfmCommit('rebuild'), commit_title: 'ci: rebuild with the same toolchain', commit_time: time };
   return [
-    { title: `the newest commit ${newest} against the 20 before it`, body: { head: { revision: newest }, baseline: { revisions: before }, record: true } },
+    // A release against the one before: the commit tagged v2.10 is eight commits back.
+    { title: `the newest commit ${newest} (${lastRelease}) against ${previousRelease} (${releaseCommit})`, body: { head: { revision: newest }, baseline: { revisions: [releaseCommit] }, record: true } },
     {
       title: `a change on top of ${newest}: ${DEMO_CHANGE.title}`,
       body: {
