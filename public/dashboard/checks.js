@@ -112,8 +112,10 @@ async function checkPage(p, set) {
   if (!/^\d+$/.test(p.id ?? '')) return h('p', { class: 'muted' }, 'Which check? Open one from ', h('a', { href: '#/checks' }, 'the list'), '.');
   const c = await api.check(p.id);
   const show = p.show === 'all' || OUTCOMES.includes(p.show) ? p.show : '';
+  const metrics = [...new Set(c.rows.map((r) => r.metric))].sort();
+  const metric = metrics.includes(p.metric) ? p.metric : '';
   const indexed = c.rows.map((r, i) => ({ ...r, index: i }));
-  const shown = indexed.filter((r) => (show === 'all' ? true : show ? r.outcome === show : r.outcome !== 'pass'));
+  const shown = indexed.filter((r) => (!metric || r.metric === metric) && (show === 'all' ? true : show ? r.outcome === show : r.outcome !== 'pass'));
   const rowIndex = /^\d+$/.test(p.row ?? '') && Number(p.row) < c.rows.length ? Number(p.row) : undefined;
   const f = (r) => valueFormat(r.metric);
   const header = panel(undefined,
@@ -125,7 +127,7 @@ async function checkPage(p, set) {
       c.waivers.length === 0 ? null : h('tr', {}, h('th', {}, 'Waivers'), h('td', { id: 'check-waivers' }, c.waivers.map((w) => h('div', {}, h('code', {}, w.text), w.used ? '' : h('span', { class: 'muted' }, ' (matched nothing)'))))))));
   const rowsTable = shown.length === 0 ? h('p', { class: 'muted', id: 'no-rows' }, 'No row with this outcome.') : table('check-rows', [
     { key: 'metric', label: 'Metric' },
-    { key: 'series', label: 'Series', render: (r) => h('a', { href: `#/check?${new URLSearchParams({ id: String(c.id), ...(show ? { show } : {}), row: String(r.index) })}`, title: 'show its history' }, seriesPath(r.series)) },
+    { key: 'series', label: 'Series', render: (r) => h('a', { href: `#/check?${new URLSearchParams({ id: String(c.id), ...(show ? { show } : {}), ...(metric ? { metric } : {}), row: String(r.index) })}`, title: 'show its history' }, seriesPath(r.series)) },
     { key: 'base', label: 'Base', num: true, render: (r) => f(r)(r.base) },
     { key: 'head', label: 'Head', num: true, render: (r) => f(r)(r.head) },
     { key: 'delta', label: 'Δ', num: true, render: (r) => signed(r.delta) },
@@ -137,7 +139,9 @@ async function checkPage(p, set) {
   ], shown, (r) => `outcome-row-${r.outcome}${r.index === rowIndex ? ' selected' : ''}`);
   return [
     header,
-    h('div', { class: 'selectors' }, select('show', 'Rows', [['', 'all but unchanged'], ['all', 'all'], ...OUTCOMES.map((o) => [o, OUTCOME_TEXT[o] ?? o])], show, (v) => set({ show: v, row: '' }))),
+    h('div', { class: 'selectors' },
+      select('show', 'Rows', [['', 'all but unchanged'], ['all', 'all'], ...OUTCOMES.map((o) => [o, OUTCOME_TEXT[o] ?? o])], show, (v) => set({ show: v, row: '' })),
+      select('metric', 'Metric', [['', 'all'], ...metrics], metric, (v) => set({ metric: v, row: '' }))),
     rowIndex === undefined ? h('p', { class: 'muted' }, 'Click a series to see its history, with the base and head marked.') : await historyPanel(c, rowIndex),
     panel(`${shown.length} of ${c.rows.length} rows`, rowsTable),
   ];

@@ -33,19 +33,25 @@ const commitOptions = (list) => list.map((r) => [r.tags.CommitID, `${short(r.tag
 
 /**
  * "Compare with" from a recorded check (`check=N` in the URL): the baseline revision its rows of
- * these metrics used, and its head when the broker holds it; both only when among `ids`.
+ * these metrics used, and its head when the broker holds it; both only when among `ids`. `select`
+ * picks one of the recent checks.
  */
-async function fromCheck(p, metrics, ids, match = () => true) {
-  if (!/^\d+$/.test(p.check ?? '')) return {};
+async function fromCheck(p, set, metrics, ids, match = () => true) {
+  const recent = await api.checks({ limit: 20 }).catch(() => []);
+  const chosen = /^\d+$/.test(p.check ?? '') ? p.check : '';
+  const options = [['', 'none'], ...recent.map((c) => [String(c.id), `#${c.id} ${c.verdict}: ${c.head.revisions.map(short).join(', ')} against ${c.baseline.revisions.map(short).join(', ') || 'nothing'}`])];
+  if (chosen && !options.some(([v]) => v === chosen)) options.push([chosen, `#${chosen}`]);
+  const selector = select('check', 'Baseline of a check', options, chosen, (v) => set({ check: v, commit: '', compare: '', tag: '' }));
+  if (!chosen) return { select: selector };
   let c;
   try {
-    c = await api.check(p.check);
+    c = await api.check(chosen);
   } catch (err) {
-    if (err.status === 404) return { missing: p.check };
+    if (err.status === 404) return { missing: chosen, select: selector };
     throw err;
   }
   const rows = c.rows.filter((r) => metrics.includes(r.metric) && match(r));
-  return { check: c, compare: rows.map((r) => r.baseline_revision).find((r) => r && ids.includes(r)), commit: c.head.revisions.find((r) => ids.includes(r)), rows };
+  return { check: c, compare: rows.map((r) => r.baseline_revision).find((r) => r && ids.includes(r)), commit: c.head.revisions.find((r) => ids.includes(r)), rows, select: selector };
 }
 
 /** What the page took from the check, in a line above the charts. */
@@ -279,7 +285,7 @@ async function complexity(p, set) {
     return stats.filter((r) => r.tags.Target_Tag === t && r.fields.Score > r.fields.Threshold && !whitelisted(r.fields.Whitelisted)).length;
   });
   const statTags = tags.filter((t) => stats.some((r) => r.tags.Target_Tag === t));
-  const ctx = await fromCheck(p, [`${proj}_complexity_stats`], statTags);
+  const ctx = await fromCheck(p, set, [`${proj}_complexity_stats`], statTags);
   const tag = pick(p.tag, statTags, ctx.commit ?? statTags.at(-1));
   const compare = pick(p.compare, statTags, ctx.compare ?? statTags.at(-2) ?? statTags.at(-1));
   const sort = p.sort === 'score' ? 'score' : 'change';
@@ -304,7 +310,8 @@ async function complexity(p, set) {
       projectSelect(p, set),
       select('tag', 'Release tag', [...statTags].reverse(), tag, (v) => set({ tag: v })),
       select('compare', 'Compare with', [...statTags].reverse(), compare, (v) => set({ compare: v })),
-      select('sort', 'Sort by', [['change', 'change (largest rise first)'], ['score', 'score']], sort, (v) => set({ sort: v }))),
+      select('sort', 'Sort by', [['change', 'change (largest rise first)'], ['score', 'score']], sort, (v) => set({ sort: v })),
+      ctx.select),
     checkNote(ctx, compare),
     panel('Functions over the threshold (not whitelisted) per release', chart('complexity-chart', {
       x: tags.map((_, i) => i), labels: tags, series: [{ label: 'Functions over threshold', values: trend }], zero: true,
@@ -439,12 +446,13 @@ async function imageSize(p, set, kind) {
   const list = byCommit(rows);
   const ids = list.map((r) => r.tags.CommitID);
   const metric = tfa ? 'tfa_image_size' : 'tfm_image_size';
-  const ctx = await fromCheck(p, [metric], ids, (r) => filterKeys.every((k) => r.series[k] === where[k]) && (!tfa || r.series.measurement === config));
+  const ctx = await fromCheck(p, set, [metric], ids, (r) => filterKeys.every((k) => r.series[k] === where[k]) && (!tfa || r.series.measurement === config));
   const commit = pick(p.commit, ids, ctx.commit ?? ids.at(-1));
   const compare = pick(p.compare, ids, ctx.compare ?? ids.at(-2) ?? ids.at(-1));
   selectors.append(
     select('commit', 'Commit', commitOptions(list), commit, (v) => set({ commit: v })),
-    select('compare', 'Compare with', commitOptions(list), compare, (v) => set({ compare: v })));
+    select('compare', 'Compare with', commitOptions(list), compare, (v) => set({ compare: v })),
+    ctx.select);
   const perCommit = list.map((r) => imageTables(r.fields));
   const images = orderImages(new Set(perCommit.flatMap((m) => [...m.keys()])));
   const sections = [...new Set(perCommit.flatMap((m) => [...m.values()].flatMap((s) => Object.keys(s))))].sort();
@@ -496,13 +504,14 @@ async function misra(p, set) {
   if (rows.length === 0) return [selectors, empty('MISRA defects', 'tfa_misra_defects')];
   const list = byCommit(rows);
   const ids = list.map((r) => r.tags.CommitID);
-  const ctx = await fromCheck(p, ['tfa_misra_defects'], ids, (r) => r.series.measurement === config && r.series.BinMode === mode);
+  const ctx = await fromCheck(p, set, ['tfa_misra_defects'], ids, (r) => r.series.measurement === config && r.series.BinMode === mode);
   const commit = pick(p.commit, ids, ctx.commit ?? ids.at(-1));
   const compare = pick(p.compare, ids, ctx.compare ?? ids.at(-2) ?? ids.at(-1));
   const big = list.length > 2000;
   selectors.append(
     big ? h('label', {}, 'Commit', h('input', { id: 'commit', value: commit, onchange: (e) => set({ commit: e.target.value }) })) : select('commit', 'Commit', commitOptions(list), commit, (v) => set({ commit: v })),
-    big ? h('label', {}, 'Compare with', h('input', { id: 'compare', value: compare, onchange: (e) => set({ compare: e.target.value }) })) : select('compare', 'Compare with', commitOptions(list), compare, (v) => set({ compare: v })));
+    big ? h('label', {}, 'Compare with', h('input', { id: 'compare', value: compare, onchange: (e) => set({ compare: e.target.value }) })) : select('compare', 'Compare with', commitOptions(list), compare, (v) => set({ compare: v })),
+    ctx.select);
   const a = list[ids.indexOf(commit)];
   const b = list[ids.indexOf(compare)];
   return [
@@ -557,12 +566,13 @@ async function rtinstr(p, set) {
   const samples = new Map(ids.map((id) => [id, []]));
   for (const r of withKind) samples.get(r.tags.CommitID).push(r.fields[kind]);
   const stat = ids.map((id) => { const v = samples.get(id); return { median: median(v), min: Math.min(...v), max: Math.max(...v), n: v.length }; });
-  const ctx = await fromCheck(p, ['tfa_rtinstr'], ids, (r) => r.series.measurement === target && r.series.TC_Name === tc && r.series.field === kind);
+  const ctx = await fromCheck(p, set, ['tfa_rtinstr'], ids, (r) => r.series.measurement === target && r.series.TC_Name === tc && r.series.field === kind);
   const commit = pick(p.commit, ids, ctx.commit ?? ids.at(-1));
   const compare = pick(p.compare, ids, ctx.compare ?? ids.at(-2) ?? ids.at(-1));
   selectors.append(
     select('commit', 'Commit', commitOptions(commits), commit, (v) => set({ commit: v })),
-    select('compare', 'Compare with', commitOptions(commits), compare, (v) => set({ compare: v })));
+    select('compare', 'Compare with', commitOptions(commits), compare, (v) => set({ compare: v })),
+    ctx.select);
   const clusters = [...new Set(withKind.map((r) => r.tags.Cluster_ID))].sort((x, y) => Number(x) - Number(y));
   // The broker takes each cluster's maximum of the two commits (aggregate=max, grouped by cluster).
   const maxima = async (id) => {

@@ -192,5 +192,5 @@ export function timeRange(p, newestMs) {
 export function rangeSelectors(p, set) {
   const date = (id, label) => h('label', {}, label, h('input', { id, name: id, type: 'date', value: isDate(p[id]) ? p[id] : '', onchange: (e) => set({ [id]: e.target.value, range: '' }) }));
   const value = isDate(p.from) || isDate(p.to) ? '' : (MONTHS[p.range] ? p.range : '');
-  return [select('range', 'Time range', RANGES, value, (v) => set({ range: v, from: '', to: '' })), date('from', 'From'), date('to', 'To')];
+  return [h('div', { class: 'range' }, select('range', 'Time range', RANGES, value, (v) => set({ range: v, from: '', to: '' })), date('from', 'From'), date('to', 'To'))];
 }

@@ -125,6 +125,12 @@ describe('checks on the dashboard, in Chromium', () => {
 
     await openPage(page, broker.url, 'misra', `config=fvp-default-bl31&BinMode=Debug&check=${release.id}`);
     assert.equal(await page.inputValue('#compare'), base);
+    // Or picked on the page itself, among the recent checks.
+    await openPage(page, broker.url, 'misra', 'config=fvp-default-bl31&BinMode=Debug');
+    assert.equal(await page.inputValue('#compare'), commits.at(-2));
+    await changeSelect(page, 'check', String(release.id));
+    assert.equal(await page.inputValue('#compare'), base);
+    assert.match(await page.evaluate(() => location.hash), new RegExp(`check=${release.id}`));
     const rtRow = check.rows.find((r) => r.metric === 'tfa_rtinstr')!;
     await openPage(page, broker.url, 'rtinstr', `target=${encodeURIComponent(rtRow.series['measurement']!)}&tc=${rtRow.series['TC_Name']}&kind=${rtRow.series['field']}&check=${release.id}`);
     assert.equal(await page.inputValue('#compare'), rtRow.baseline_revision);
