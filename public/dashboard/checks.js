@@ -104,7 +104,8 @@ async function historyPanel(c, index) {
     }),
     h('p', { class: 'muted', id: 'history-marks' },
       hist.base ? describe('base', baseAt, hist.base.value) : 'no base', ' · ',
-      hist.head ? `${describe('head', headAt, hist.head.value)}${hist.head.stored ? '' : ', not pushed to the broker'}` : 'no head (removed)',
+      !hist.head ? 'no head (removed)' : hist.head.stored ? describe('head', headAt, hist.head.value)
+        : `head: ${hist.head.revision ? `${shortRev(hist.head.revision)} ` : ''}(${f(hist.head.value)}), not pushed to the broker`,
       hist.truncated ? ' · older revisions left out' : ''));
 }
 
