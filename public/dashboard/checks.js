@@ -148,6 +148,7 @@ async function checkPage(p, set) {
   ];
 }
 
+/** The pages of this module, by their name in the URL (`check` highlights the Checks tab). */
 export const CHECK_PAGES = {
   checks: { title: 'Checks', render: checksPage },
   check: { title: 'Check', render: checkPage, nav: 'checks' },
