@@ -80,10 +80,10 @@ function tagParams(where) {
   return out;
 }
 
-/** Table rows `{time, tags, fields}`; time converted to milliseconds as `ms`. */
-export async function rows(database, measurement, { where = {}, fields, order, limit } = {}) {
+/** Table rows `{time, tags, fields}`; time converted to milliseconds as `ms`. from/to: the read API's range. */
+export async function rows(database, measurement, { where = {}, fields, order, limit, from, to } = {}) {
   try {
-    const body = await get(`${db(database)}/rows`, { measurement, field: fields, order, limit, ...tagParams(where) });
+    const body = await get(`${db(database)}/rows`, { measurement, field: fields, order, limit, from, to, ...tagParams(where) });
     for (const r of body.rows) r.ms = Number(r.time.slice(0, -6) || '0');
     return body.rows;
   } catch (err) {
@@ -92,11 +92,32 @@ export async function rows(database, measurement, { where = {}, fields, order, l
   }
 }
 
-export async function series(database, measurement, { fields, where = {}, groupBy, aggregate, interval, order, limit } = {}) {
+export async function series(database, measurement, { fields, where = {}, groupBy, aggregate, interval, order, limit, from, to } = {}) {
   try {
-    return (await get(`${db(database)}/series`, { measurement, field: fields, group_by: groupBy, aggregate, interval, order, limit, ...tagParams(where) })).series;
+    return (await get(`${db(database)}/series`, { measurement, field: fields, group_by: groupBy, aggregate, interval, order, limit, from, to, ...tagParams(where) })).series;
   } catch (err) {
     if (err.status === 404) return [];
     throw err;
   }
+}
+
+/** The time (ms) of the newest point matching `where`, or undefined: what a time-range preset counts back from. */
+export async function newestMs(database, measurement, where = {}) {
+  const [r] = await rows(database, measurement, { where, order: 'desc', limit: 1 });
+  return r?.ms;
+}
+
+/** Recorded checks, newest first, without their rows (GET /api/v1/checks). */
+export async function checks({ verdict, revision, limit } = {}) {
+  return (await get('/api/v1/checks', { verdict, revision, limit })).checks;
+}
+
+/** One recorded check with its rows. */
+export async function check(id) {
+  return get(`/api/v1/checks/${encodeURIComponent(id)}`);
+}
+
+/** A row's series over the stored revisions, with the check's base and head (GET /api/v1/checks/{id}/history). */
+export async function checkHistory(id, row) {
+  return get(`/api/v1/checks/${encodeURIComponent(id)}/history`, { row });
 }

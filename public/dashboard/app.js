@@ -24,7 +24,8 @@ async function render() {
   $('login-view').hidden = true;
   $('app-view').hidden = false;
   const { page, params } = route();
-  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === page);
+  const section = PAGES[page].nav ?? page;
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === section);
   const main = $('page');
   const mine = ++renderCount;
   main.dataset.state = 'loading';
@@ -32,7 +33,8 @@ async function render() {
   try {
     const content = await PAGES[page].render(params, (next) => navigate(page, { ...params, ...next }));
     if (mine !== renderCount) return; // a newer render started meanwhile
-    main.replaceChildren(h('h2', {}, PAGES[page].title), ...[content].flat());
+    const title = page === 'check' && params.id ? `Check #${params.id}` : PAGES[page].title;
+    main.replaceChildren(h('h2', {}, title), ...[content].flat().filter((c) => c !== null && c !== undefined));
     main.dataset.state = 'ready';
   } catch (err) {
     if (mine !== renderCount) return;

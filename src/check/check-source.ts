@@ -21,15 +21,20 @@ export interface CheckSource {
    * points of the second up to the newest point.
    */
   snapshotBefore(metric: MetricDefinition, beforeNs: bigint, measurements: readonly string[]): Promise<CheckPoint[]>;
+  /**
+   * Every stored point of `metric` in these measurements that matches `where`, at any revision (a
+   * series' history); `extraTags` are read besides the ones a check needs (a commit's title).
+   */
+  pointsWhere(metric: MetricDefinition, measurements: readonly string[], where: Readonly<Record<string, string[]>>, extraTags?: readonly string[]): Promise<CheckPoint[]>;
 }
 
 /** Without a snapshot tag, points this close before the newest one belong to its snapshot (one payload's stamps are consecutive nanoseconds). */
 export const SNAPSHOT_WINDOW_NS = 1_000_000_000n;
 
 /** The tags a check needs of a metric's points: series identity, revision, snapshot, key fields that are tags. */
-function tagsRead(metric: MetricDefinition): string[] {
+function tagsRead(metric: MetricDefinition, extra: readonly string[] = []): string[] {
   const g = metric.gate;
-  const tags = [...(g.seriesTags ?? []), ...g.keyFields, g.revisionTag, g.snapshotTag, g.countBy].filter((t): t is string => t !== undefined && t !== 'measurement');
+  const tags = [...(g.seriesTags ?? []), ...g.keyFields, g.revisionTag, g.snapshotTag, g.countBy, ...extra].filter((t): t is string => t !== undefined && t !== 'measurement');
   return [...new Set(tags)];
 }
 
@@ -57,10 +62,10 @@ export class ReadStoreCheckSource implements CheckSource {
   }
 
   /** Points of some measurements: with the series tags known, only they are read, in one query. */
-  async #read(metric: MetricDefinition, measurements: readonly string[], query: Omit<RowsQuery, 'measurement' | 'order' | 'limit'>): Promise<CheckPoint[]> {
+  async #read(metric: MetricDefinition, measurements: readonly string[], query: Omit<RowsQuery, 'measurement' | 'order' | 'limit'>, extraTags?: readonly string[]): Promise<CheckPoint[]> {
     if (measurements.length === 0) return [];
     if (metric.gate.seriesTags !== undefined) {
-      const rows = await orEmpty(this.#store.pointRows(metric.database, { ...query, measurements: [...measurements], tags: tagsRead(metric) }));
+      const rows = await orEmpty(this.#store.pointRows(metric.database, { ...query, measurements: [...measurements], tags: tagsRead(metric, extraTags) }));
       return rows.map((r) => fromRow(r.measurement, r));
     }
     const parts = await Promise.all(measurements.map((m) => this.#rows(metric, { ...query, measurement: m, order: 'asc' })));
@@ -77,6 +82,10 @@ export class ReadStoreCheckSource implements CheckSource {
     const wanted = [...new Set(revisions)].filter((r) => r !== '');
     if (tag === undefined || wanted.length === 0) return [];
     return this.#read(metric, measurements, { from: MIN_TIME_NS, to: MAX_TIME_NS, where: { [tag]: wanted } });
+  }
+
+  async pointsWhere(metric: MetricDefinition, measurements: readonly string[], where: Readonly<Record<string, string[]>>, extraTags: readonly string[] = []): Promise<CheckPoint[]> {
+    return this.#read(metric, measurements, { from: MIN_TIME_NS, to: MAX_TIME_NS, where: { ...where } }, extraTags);
   }
 
   async snapshotBefore(metric: MetricDefinition, beforeNs: bigint, measurements: readonly string[]): Promise<CheckPoint[]> {

@@ -1,5 +1,8 @@
 // `qmb demo-data`: pushes a seeded, realistic history of every metric family through POST /api/v1/metrics.
+import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
+import { verdictLine } from '../check/render-text.js';
+import { postCheck } from '../producer/check.js';
 import { resolvePushOptions } from '../producer/connection.js';
 import { formatPushResult, pushPayload } from '../producer/push.js';
 import { nonNegativeInt, nonNegativeNumber } from './producer.js';
@@ -41,6 +44,14 @@ const FUNCTIONS = [
   ['common/fdt_fixup.c', 'fdt_add_reserved_memory'], ['bl31/ehf.c', 'ehf_activate_priority'],
 ];
 
+/** TF-M's CI sends full 40-character commit hashes. */
+const tfmCommit = (id: string): string => createHash('sha1').update(`tf-m ${id}`).digest('hex');
+
+/** The TF-A complexity threshold of the demo: functions scoring above it are reported. */
+const TFA_THRESHOLD = 4;
+/** A function whose complexity rises from 5 to 14 between the last two releases. */
+export const RISING_FUNCTION = { location: 'lib/psci/psci_suspend.c', name: 'psci_cpu_suspend_start', scores: { 'v2.10': 5, 'v2.11': 14 } as Record<string, number> };
+
 /** Every payload of the demo history, in push order. Deterministic: same output on every call. */
 export function demoPayloads(seed = 20230109): DemoPayload[] {
   const r = rng(seed);
@@ -61,16 +72,31 @@ export function demoPayloads(seed = 20230109): DemoPayload[] {
   const tracking: Item[] = [];
   const stats: Item[] = [];
   let over = FUNCTIONS.slice(0, 6);
+  // A function's score drifts from release to release; a function that leaves and comes back starts afresh.
+  const scores = new Map<string, number>();
   RELEASES.forEach((tag, k) => {
     const at = releaseAt(k).ms;
     const base = k === 0 ? 'v2.5' : RELEASES[k - 1]!;
     churn.push({ measurement: 'TFA_CodeChurn_Tracking', fields: { Lines_of_Change: int(2500, 9000) }, tags: { Git_Tag_Date: tagDate(at), Base_Tag: base, Target_Tag: tag }, time: iso(at) });
-    if (k > 0) over = [...over.filter(() => r() > 0.2), ...FUNCTIONS.filter((f) => !over.includes(f) && r() > 0.6)];
-    for (const [loc, fn] of over) {
-      stats.push({ measurement: 'TFA_Complexity_Statistics', fields: { Function_ID: fn!, Score: int(16, 40), Whitelisted: r() > 0.8 ? 'yes' : 'no', Threshold: 15 }, tags: { Git_Tag_Date: tagDate(at), Base_Tag: base, Target_Tag: tag, Location: loc! }, time: iso(at) });
+    if (k > 0) {
+      const kept = over.filter(() => r() > 0.2);
+      for (const f of over) if (!kept.includes(f)) scores.delete(f[1]!);
+      over = [...kept, ...FUNCTIONS.filter((f) => !over.includes(f) && r() > 0.6)];
+    }
+    const fns: [string, string, number, string][] = over.map(([loc, fn]) => {
+      const known = scores.get(fn!);
+      const score = known === undefined ? int(16, 40) : Math.max(TFA_THRESHOLD + 1, known + int(-2, 2));
+      scores.set(fn!, score);
+      return [loc!, fn!, score, r() > 0.8 ? 'yes' : 'no'];
+    });
+    // The function a change column is for: 5 in v2.10, 14 in v2.11, far below the top scores.
+    const rising = RISING_FUNCTION.scores[tag];
+    if (rising !== undefined) fns.push([RISING_FUNCTION.location, RISING_FUNCTION.name, rising, 'no']);
+    for (const [loc, fn, score, whitelisted] of fns) {
+      stats.push({ measurement: 'TFA_Complexity_Statistics', fields: { Function_ID: fn, Score: score, Whitelisted: whitelisted, Threshold: TFA_THRESHOLD }, tags: { Git_Tag_Date: tagDate(at), Base_Tag: base, Target_Tag: tag, Location: loc }, time: iso(at) });
     }
     const notWhitelisted = stats.filter((s) => s.tags['Target_Tag'] === tag && s.fields['Whitelisted'] === 'no').length;
-    tracking.push({ measurement: 'TFA_Complexity_Tracking', fields: { Functions_Exceeding_Threshold_Not_Whitelisted: notWhitelisted, Whitelisted: 'no', Threshold: 15 }, tags: { Git_Tag_Date: tagDate(at), Target_Tag: tag }, time: iso(at) });
+    tracking.push({ measurement: 'TFA_Complexity_Tracking', fields: { Functions_Exceeding_Threshold_Not_Whitelisted: notWhitelisted, Whitelisted: 'no', Threshold: TFA_THRESHOLD }, tags: { Git_Tag_Date: tagDate(at), Target_Tag: tag }, time: iso(at) });
   });
   envelope('tfa_code_churn', churn);
   envelope('tfa_complexity_tracking', tracking);
@@ -178,7 +204,7 @@ export function demoPayloads(seed = 20230109): DemoPayload[] {
         metadata: {
           metrics: 'tfm_image_size',
           data_producer: 'tf-m-ci',
-          git_info: { commit_time: iso(c.ms), commit_title: c.title, commit_id: c.id, commit_url: `https://review.trustedfirmware.org/q/${c.id}`, branch: 'main' },
+          git_info: { commit_time: iso(c.ms), commit_title: c.title, commit_id: tfmCommit(c.id), commit_url: `https://review.trustedfirmware.org/q/${tfmCommit(c.id)}`, branch: 'main' },
           build_info: { build_type: 'Release', cmake_config: 'ConfigDefault', compiler: 'GNUARM', target: 'AN521' },
         },
         data,
@@ -186,6 +212,63 @@ export function demoPayloads(seed = 20230109): DemoPayload[] {
     });
   }
   return out;
+}
+
+/** A check the demo records: what it shows, and the body of POST /api/v1/checks. */
+export interface DemoCheck {
+  title: string;
+  body: { head: { revision: string } | { payloads: Record<string, unknown>[] }; baseline: { revisions: string[] }; waivers?: string[]; record: true };
+}
+
+/** The commit of the demo change that `demoChecks` checks (not pushed: a change under review). */
+export const DEMO_CHANGE = { id: 'c0ffee5eed', title: 'feat(crypto): add the mbedTLS 3 backend' };
+
+/**
+ * The checks `qmb demo-data` records after the history: the newest commit (the last release)
+ * against the commit of the release before; a change on top of it that fails (BL31 4 KiB bigger, one more MISRA required defect,
+ * a new function over the complexity threshold; the Release growth waived); a TF-M rebuild that
+ * passes. Derived from `payloads`, so the same on every run.
+ */
+export function demoChecks(payloads: DemoPayload[] = demoPayloads()): DemoCheck[] {
+  const itemsOf = (metric: string): Item[] => payloads.filter((p) => p.metric === metric).flatMap((p) => (p.body as { data: Item[] }).data);
+  const sizes = itemsOf('tfa_image_size');
+  const commits = [...new Set(sizes.map((i) => String(i.tags['CommitID'])))];
+  const newest = commits.at(-1)!;
+  const before = commits.slice(0, -1).reverse().slice(0, 20);
+  const at = (i: Item): boolean => i.tags['CommitID'] === newest;
+  const time = iso(Math.max(...sizes.map((i) => Date.parse(String(i.time)))) + DAY);
+  const change = { CommitID: DEMO_CHANGE.id, CommitTitle: DEMO_CHANGE.title };
+  const envelope = (metric: string, data: Item[]): Record<string, unknown> => ({ api_version: '1.0', metadata: { metrics: metric }, data });
+  const grown = sizes.filter((i) => at(i) && i.measurement === 'fvp-default').map((i) => ({ ...i, fields: { ...i.fields, BL31_T: Number(i.fields['BL31_T']) + 4096 }, tags: { ...i.tags, ...change }, time }));
+  const misra = itemsOf('tfa_misra_defects').filter((i) => at(i) && i.measurement === 'fvp-default-bl31' && i.tags['BinMode'] === 'Debug');
+  const moreDefects = misra.map((i) => ({ ...i, fields: { ...i.fields, RequiredDefects: Number(i.fields['RequiredDefects']) + 1, TotalDefects: Number(i.fields['TotalDefects']) + 1 }, tags: { ...i.tags, ...change }, time }));
+  const lastRelease = RELEASES.at(-1)!;
+  const previousRelease = RELEASES.at(-2)!;
+  const releaseCommit = commits[commits.length - 9]!;
+  const complexity = itemsOf('tfa_complexity_stats').filter((i) => i.tags['Target_Tag'] === lastRelease);
+  const nextTags = { Git_Tag_Date: Number(time.slice(0, 10).replace(/-/g, '')), Base_Tag: lastRelease, Target_Tag: 'v2.12-rc0' };
+  const complexityHead = [
+    ...complexity.map((i) => ({ ...i, tags: { ...i.tags, ...nextTags }, time })),
+    { measurement: 'TFA_Complexity_Statistics', fields: { Function_ID: 'mbedtls_backend_init', Score: 22, Whitelisted: 'no', Threshold: TFA_THRESHOLD }, tags: { ...nextTags, Location: 'drivers/auth/mbedtls/mbedtls_common.c' }, time },
+  ];
+  const tfm = payloads.filter((p) => p.metric === 'tfm_image_size');
+  const tfmLast = tfm.at(-1)!.body as { metadata: { git_info: Record<string, string> } };
+  const rebuild = structuredClone(tfmLast) as { metadata: { git_info: Record<string, string> } };
+  rebuild.metadata.git_info = { ...rebuild.metadata.git_info, commit_id: tfmCommit('rebuild'), commit_title: 'ci: rebuild with the same toolchain', commit_time: time };
+  return [
+    // A release against the one before: the commit tagged v2.10 is eight commits back.
+    { title: `the newest commit ${newest} (${lastRelease}) against ${previousRelease} (${releaseCommit})`, body: { head: { revision: newest }, baseline: { revisions: [releaseCommit] }, record: true } },
+    {
+      title: `a change on top of ${newest}: ${DEMO_CHANGE.title}`,
+      body: {
+        head: { payloads: [envelope('tfa_image_size', grown), envelope('tfa_misra_defects', moreDefects), envelope('tfa_complexity_stats', complexityHead)] },
+        baseline: { revisions: [newest, ...before.slice(0, 19), lastRelease] },
+        waivers: ['tfa_image_size fvp-default/Release/BL31_total: mbedTLS 3 is larger, see T1234'],
+        record: true,
+      },
+    },
+    { title: 'a TF-M rebuild, unchanged', body: { head: { payloads: [rebuild] }, baseline: { revisions: [tfmLast.metadata.git_info['commit_id']!] }, record: true } },
+  ];
 }
 
 /** Where `qmb demo-data` pushes when neither --url nor QMB_URL says: a broker started with the defaults. */
@@ -212,6 +295,12 @@ export function registerDemoData(program: Command): void {
         counts.set(p.metric, (counts.get(p.metric) ?? 0) + (r.points ?? 0));
       }
       for (const [metric, n] of counts) process.stdout.write(`${metric}: ${n} points\n`);
-      process.stdout.write(`Open ${url.replace(/\/+$/, '')}/dashboard to see them.\n`);
+      const dashboard = `${url.replace(/\/+$/, '')}/dashboard`;
+      // Checks as CI records them, so that the Checks page has something to show.
+      for (const c of demoChecks()) {
+        const { result } = await postCheck(Buffer.from(JSON.stringify(c.body)), push, (pointer) => pointer);
+        process.stdout.write(`check #${result.id} (${c.title}): ${verdictLine(result).replace(/^qmb check: /, '')}\n`);
+      }
+      process.stdout.write(`Open ${dashboard} to see them, and ${dashboard}/#/checks for the checks.\n`);
     });
 }

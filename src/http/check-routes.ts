@@ -10,6 +10,7 @@ import { ReadStoreCheckSource } from '../check/check-source.js';
 import { CHECK_LIST_DEFAULTS } from '../check/check-store.js';
 import { runCheck } from '../check/engine.js';
 import { type HeadMetric, headFromPayloads, headFromRevision } from '../check/head.js';
+import { seriesHistory } from '../check/history.js';
 import { CheckResultSchema, VERDICTS } from '../check/result.js';
 import { parseWaivers } from '../check/waivers.js';
 import { ForbiddenMetricError, InvalidRequestError, NotFoundError } from '../errors.js';
@@ -108,6 +109,58 @@ const ListQuery = Type.Object(
 const bodyAjv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const compile = (def: FastifyRouteSchemaDef<unknown>) => (def.httpPart === 'body' ? bodyAjv.compile(def.schema as TSchema) : PARAMETERS_VALIDATOR(def));
 
+const HistoryQuery = Type.Object(
+  {
+    row: Type.Integer({ minimum: 0, description: 'the index of the row in the check\'s rows' }),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'at most this many revisions, the newest' }),
+  },
+  { additionalProperties: false },
+);
+
+const HistoryPointSchema = Type.Object(
+  {
+    revision: Type.String({ description: 'the revision tag\'s value (the snapshot, or the time, for metrics without one)' }),
+    time: Type.String({ description: 'the revision\'s first point, nanoseconds since the epoch' }),
+    title: Type.Optional(Type.String({ description: 'the commit title' })),
+    value: Type.Number({ description: 'the value a check compares: the newest sample, or the median of the samples (runtime instrumentation)' }),
+    min: Type.Number(),
+    max: Type.Number(),
+    samples: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+/** The answer of GET /api/v1/checks/{id}/history: a row's series over the stored revisions, with the check's base and head. */
+export const CheckHistorySchema = Type.Object(
+  {
+    check: Type.Integer(),
+    row: Type.Integer(),
+    metric: Type.String(),
+    series: Type.Record(Type.String(), Type.String()),
+    revision_tag: Type.Union([Type.String(), Type.Null()]),
+    points: Type.Array(HistoryPointSchema),
+    base: Type.Union([Type.Object({ revision: Type.String(), value: Type.Union([Type.Number(), Type.Null()]) }, { additionalProperties: false }), Type.Null()], {
+      description: 'the baseline revision of the row and its value; null when the row has none',
+    }),
+    head: Type.Union(
+      [
+        Type.Object(
+          {
+            revision: Type.Union([Type.String(), Type.Null()]),
+            value: Type.Union([Type.Number(), Type.Null()]),
+            stored: Type.Boolean({ description: 'the head revision is among the points (its data was pushed)' }),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ],
+      { description: 'the head value of the row; null for a removed series' },
+    ),
+    truncated: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+
 /** The head's payloads with the number literals they were written with (5 and 5.0 differ in the store). */
 function payloadBodies(body: JsonBody): JsonBody[] {
   const tree = body.lossless() as { head: { payloads: LosslessValue[] } };
@@ -204,6 +257,49 @@ export function registerCheckRoutes(app: FastifyInstance, deps: BrokerDeps, stor
       const found = await deps.checks.get(id);
       if (!found) throw new NotFoundError(`check ${id}`);
       return found;
+    },
+  );
+
+  app.get(
+    '/api/v1/checks/:id/history',
+    {
+      onRequest: readAuth,
+      validatorCompiler: compile,
+      schema: {
+        tags: ['checks'],
+        summary: 'The stored history of one row\'s series, with the check\'s base and head',
+        description:
+          'The values of the series at every stored revision (at most `limit`, the newest), found by the same identity rule the check used: image totals derived, complexity locations without their line, runtime samples as their median with the smallest and largest. The dashboard draws it on a check\'s page.',
+        security: [{ jwt: [] }, {}],
+        params: IdParams,
+        querystring: HistoryQuery,
+        response: { 200: CheckHistorySchema, 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as Static<typeof IdParams>;
+      const q = request.query as Static<typeof HistoryQuery>;
+      const found = await deps.checks.get(id);
+      if (!found) throw new NotFoundError(`check ${id}`);
+      const row = found.rows[q.row];
+      if (!row) throw new InvalidRequestError(`check ${id} has ${found.rows.length} rows: row must be 0..${found.rows.length - 1}`, 'row');
+      const metric = deps.registry.get(row.metric);
+      if (!metric) throw new NotFoundError(`metric ${row.metric}`);
+      const { points, truncated } = await seriesHistory(metric, row.series, source, q.limit);
+      const revisions = new Set(points.map((p) => p.revision));
+      const stored = found.head.revisions.find((r) => revisions.has(r));
+      const headRevision = stored ?? (found.head.revisions.length === 1 ? (found.head.revisions[0] as string) : null);
+      return {
+        check: id,
+        row: q.row,
+        metric: row.metric,
+        series: row.series,
+        revision_tag: metric.gate.revisionTag ?? null,
+        points,
+        base: row.baseline_revision === null ? null : { revision: row.baseline_revision, value: row.base },
+        head: row.head === null ? null : { revision: headRevision, value: row.head, stored: stored !== undefined },
+        truncated,
+      };
     },
   );
 

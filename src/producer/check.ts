@@ -203,7 +203,7 @@ function refusal(status: number, e: { code?: string | undefined; message?: strin
 }
 
 /** Sends the check; returns the answer and its text as the broker sent it. */
-async function postCheck(body: Buffer, opts: PushOptions, where: (p: string) => string): Promise<{ result: CheckResult; text: string }> {
+export async function postCheck(body: Buffer, opts: PushOptions, where: (p: string) => string): Promise<{ result: CheckResult; text: string }> {
   const target = joinUrl(opts.url, '/api/v1/checks');
   const headers = { Authorization: `Bearer ${opts.token}`, 'Content-Type': 'application/json' };
   const bytes = new Uint8Array(body);
