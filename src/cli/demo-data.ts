@@ -252,7 +252,7 @@ export function demoChecks(payloads: DemoPayload[] = demoPayloads()): DemoCheck[
     { measurement: 'TFA_Complexity_Statistics', fields: { Function_ID: 'mbedtls_backend_init', Score: 22, Whitelisted: 'no', Threshold: TFA_THRESHOLD }, tags: { ...nextTags, Location: 'drivers/auth/mbedtls/mbedtls_common.c' }, time },
   ];
   const tfm = payloads.filter((p) => p.metric === 'tfm_image_size');
-  const tfmLast = tfm.at(-1)!.body as { metadata: { git_info: Record<string, string> } };
+  const tfmLast = tfm.at(-1)!.body as unknown as { metadata: { git_info: Record<string, string> } };
   const rebuild = structuredClone(tfmLast) as { metadata: { git_info: Record<string, string> } };
   rebuild.metadata.git_info = { ...rebuild.metadata.git_info, commit_id: tfmCommit('rebuild'), commit_title: 'ci: rebuild with the same toolchain', commit_time: time };
   return [

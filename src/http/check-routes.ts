@@ -111,8 +111,8 @@ const compile = (def: FastifyRouteSchemaDef<unknown>) => (def.httpPart === 'body
 
 const HistoryQuery = Type.Object(
   {
-    row: Type.Integer({ minimum: 0, description: 'the index of the row in the check\'s rows' }),
-    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'at most this many revisions, the newest' }),
+    row: Type.Integer({ minimum: 0, description: 'the index of the row in the check\'s rows', examples: [0] }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'at most this many revisions, the newest' })),
   },
   { additionalProperties: false },
 );
@@ -273,7 +273,7 @@ export function registerCheckRoutes(app: FastifyInstance, deps: BrokerDeps, stor
         security: [{ jwt: [] }, {}],
         params: IdParams,
         querystring: HistoryQuery,
-        response: { 200: CheckHistorySchema, 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema },
+        response: { 200: CheckHistorySchema, ...errors([400, 401, 404]) },
       },
     },
     async (request) => {
@@ -285,7 +285,7 @@ export function registerCheckRoutes(app: FastifyInstance, deps: BrokerDeps, stor
       if (!row) throw new InvalidRequestError(`check ${id} has ${found.rows.length} rows: row must be 0..${found.rows.length - 1}`, 'row');
       const metric = deps.registry.get(row.metric);
       if (!metric) throw new NotFoundError(`metric ${row.metric}`);
-      const { points, truncated } = await seriesHistory(metric, row.series, source, q.limit);
+      const { points, truncated } = await seriesHistory(metric, row.series, source, q.limit ?? 100);
       const revisions = new Set(points.map((p) => p.revision));
       const stored = found.head.revisions.find((r) => revisions.has(r));
       const headRevision = stored ?? (found.head.revisions.length === 1 ? (found.head.revisions[0] as string) : null);

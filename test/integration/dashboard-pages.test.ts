@@ -217,7 +217,7 @@ describe('dashboard in Chromium', () => {
     const lastBl2 = ((payloads.at(-1)!.body as { data: { file: string; bss: number; data: number; text: number }[] }).data.find((d) => d.file === 'bl2.axf'))!;
     assert.equal(data.series.find((s) => s.label === 'bl2')?.values.at(-1), lastBl2.bss + lastBl2.data + lastBl2.text);
     // TF-M's CI sends full hashes: the axis shows the short hash over the date, the selectors add the title.
-    const git = payloads.map((p) => (p.body as { metadata: { git_info: { commit_id: string; commit_title: string; commit_time: string } } }).metadata.git_info);
+    const git = payloads.map((p) => (p.body as unknown as { metadata: { git_info: { commit_id: string; commit_title: string; commit_time: string } } }).metadata.git_info);
     assert.ok(git.every((g) => /^[0-9a-f]{40}$/.test(g.commit_id)));
     assert.deepEqual(data.labels, git.map((g) => `${g.commit_id.slice(0, 7)}\n${g.commit_time.slice(0, 10)}`));
     const option = (await page.locator('#commit option').first().textContent()) ?? '';
