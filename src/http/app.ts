@@ -22,6 +22,7 @@ import { AcceptStamp } from '../ingest/stamp.js';
 import { toDetails } from '../metrics/schema-errors.js';
 import { registerCatalogRoutes } from './catalog-routes.js';
 import { registerCheckRoutes } from './check-routes.js';
+import { registerCliRoutes } from './cli-routes.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
 import { registerIngestRoutes } from './ingest-routes.js';
 import { registerLegacyRoutes } from './legacy-routes.js';
@@ -147,5 +148,6 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
   registerReadRoutes(app, deps);
   registerDashboardRoutes(app, deps);
   registerCheckRoutes(app, deps);
+  registerCliRoutes(app);
   return app;
 }
