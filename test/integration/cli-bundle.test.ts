@@ -251,6 +251,22 @@ describe('the single-file CLI', () => {
     }
   });
 
+  it('convert --push prints the change of what it pushed too', async () => {
+    const text = (commit: string, date: string, required: number): string =>
+      `BuildConfig: fvp-convert\nBinMode: debug\nCommitID: ${commit}\nCommitTitle: t\nCommitDate: ${date}\nTotalDefects: ${required + 3}\nMandatoryDefects: 0\nRequiredDefects: ${required}\nAdvisoryDefects: 3\n`;
+    await writeFile(join(served, 'misra-1.txt'), text('eeeeeeeeee5', '2024-01-20T10:00:00+00:00', 4));
+    await writeFile(join(served, 'misra-2.txt'), text('fffffffffff6', '2024-01-21T10:00:00+00:00', 3));
+    const env = { QMB_URL: broker.url, QMB_TOKEN: broker.token() };
+    const first = await runNode('qmb.mjs', ['convert', 'misra', 'misra-1.txt', '--push', '--wait', '10'], { cwd: served, env });
+    assert.match(first.stdout, /^tfa_misra_defects: delivered id=\d+ points=1\n$/, first.stdout + first.stderr);
+    const r = await runNode('qmb.mjs', ['convert', 'misra', 'misra-2.txt', '--push'], { cwd: served, env });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(
+      r.stdout.replace(/id=\d+/, 'id=N'),
+      'tfa_misra_defects: accepted id=N points=1\n  fvp-convert/Debug/RequiredDefects: 4 → 3 (-1, -25 %) vs eeeeeee\n  fvp-convert/Debug/TotalDefects: 7 → 6 (-1, -14.29 %) vs eeeeeee\n',
+    );
+  });
+
   it('a comparison that fails (an older broker without /api/v1/checks) is a note on stderr; the push succeeds', async () => {
     const port = await freePort();
     // The older broker: the same ingest, no checks route.
