@@ -267,6 +267,13 @@ export class RequestRefusedError extends BrokerError {
   }
 }
 
+/** The broker's folder has no single-file CLI: only `tsc` ran, not the whole build. */
+export class CliNotBuiltError extends BrokerError {
+  constructor() {
+    super('CLI_NOT_BUILT', 503, "this broker has no single-file CLI (dist/cli/qmb.mjs is missing): build it in the broker's folder with `npm run build` (or `node scripts/build-cli.mjs`)");
+  }
+}
+
 export class InternalError extends BrokerError {
   constructor() {
     super('INTERNAL', 500, 'internal error; see the broker log with this request id');

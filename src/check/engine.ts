@@ -50,7 +50,10 @@ async function loadBaseline(metric: MetricDefinition, head: readonly CheckPoint[
   const tag = gate.revisionTag;
   if (tag === undefined) {
     const before = head.reduce((min, p) => (p.time < min ? p.time : min), head[0]?.time ?? 0n);
-    const points = await source.snapshotBefore(metric, before, measurements);
+    // The head's own snapshot, stored already (pushed before this check), is not its baseline.
+    const snapshot = gate.snapshotTag;
+    const own = new Set(snapshot === undefined ? [] : head.map((p) => p.tags[snapshot]).filter((v): v is string => v !== undefined));
+    const points = await source.snapshotBefore(metric, before, measurements, own);
     return baseline([null], [observe(gate, points)]);
   }
   // A head revision already stored is not its own baseline.

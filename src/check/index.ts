@@ -4,6 +4,7 @@ export * from './series.js';
 export { type CheckSource, ReadStoreCheckSource, SNAPSHOT_WINDOW_NS } from './check-source.js';
 export { type CheckRequest, runCheck } from './engine.js';
 export { type HeadMetric, headFromPayloads, headFromRevision } from './head.js';
+export { previousRevisions } from './previous.js';
 export { type Budgets, NO_BUDGETS, decide, parseBudgets, validateBudgets } from './budgets.js';
 export { type BudgetRule, type BudgetsFile, BudgetsSchema, budgetsJsonSchema } from './budgets-schema.js';
 export { type Waiver, applyWaivers, parseWaiver, parseWaivers, waiverLines } from './waivers.js';

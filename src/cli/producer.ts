@@ -10,7 +10,7 @@ import { commitDetails } from '../producer/git.js';
 import { resolvePushOptions, type ConnectionFlags } from '../producer/connection.js';
 import { emitPayloads } from '../producer/output.js';
 import { readInput } from '../producer/input.js';
-import { formatPushResult, pushPayload } from '../producer/push.js';
+import { pushAndReport } from '../producer/push-change.js';
 import { TFA_DEFAULT_RULES, type PathRule } from '../producer/path-filter.js';
 import type { Payload } from '../producer/payload.js';
 
@@ -57,7 +57,8 @@ function addConnectionOptions(cmd: Command): Command {
     .option('--legacy', "use the older broker's POST / with the JWT prefix")
     .option('--wait <seconds>', 'wait for delivery to the database; pending after it counts as failure', nonNegativeNumber('--wait'))
     .option('--dry-run', "only validate, at the broker's /api/v1/validate")
-    .option('--retries <n>', 'retries on network errors, 5xx and 429', nonNegativeInt('--retries'), 5);
+    .option('--retries <n>', 'retries on network errors, 5xx and 429', nonNegativeInt('--retries'), 5)
+    .option('--no-compare', 'do not print, after a push, the series it changed against the previous revision');
 }
 
 /** Output options of collect/convert verbs. */
@@ -70,7 +71,12 @@ function addOutputOptions(cmd: Command): Command {
   );
 }
 
-interface OutputFlags extends ConnectionFlags {
+/** The flags of the verbs that push: the connection, and whether to show the change a push made. */
+interface PushFlags extends ConnectionFlags {
+  compare: boolean;
+}
+
+interface OutputFlags extends PushFlags {
   out?: string;
   outDir?: string;
   push?: boolean;
@@ -87,6 +93,7 @@ async function finish(payloads: readonly Payload[], flags: OutputFlags, stdinTak
     out: flags.out,
     outDir: flags.outDir,
     push: flags.push ? () => resolvePushOptions(flags, { env: process.env, stdinTaken, log }) : undefined,
+    compare: flags.compare,
     write,
     log,
   });
@@ -127,9 +134,9 @@ function registerPush(program: Command): void {
   addConnectionOptions(
     program
       .command('push')
-      .description('send payload files to a broker; one summary line per file, non-zero exit when any was not accepted')
+      .description('send payload files to a broker; one summary line per file and a line per series it changed against the previous revision; non-zero exit when any was not accepted')
       .argument('<files...>', 'payload files, or - for stdin'),
-  ).action(async (files: string[], flags: ConnectionFlags) => {
+  ).action(async (files: string[], flags: PushFlags) => {
     const stdinTaken = files.includes('-');
     if (files.filter((f) => f === '-').length > 1) throw new Error('stdin (-) can be read only once');
     const opts = await resolvePushOptions(flags, { env: process.env, stdinTaken, log });
@@ -144,8 +151,7 @@ function registerPush(program: Command): void {
         ok = false;
         continue;
       }
-      const result = await pushPayload(body, name, opts);
-      for (const l of formatPushResult(name, result, opts.waitSeconds)) write(l + '\n');
+      const result = await pushAndReport(body, name, opts, { compare: flags.compare, write, log });
       ok &&= result.ok;
     }
     if (!ok) process.exitCode = 1;

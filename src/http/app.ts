@@ -23,6 +23,7 @@ import { toDetails } from '../metrics/schema-errors.js';
 import { registerApiDoc, registerApiDocRoute } from './api-doc.js';
 import { registerCatalogRoutes } from './catalog-routes.js';
 import { registerCheckRoutes } from './check-routes.js';
+import { registerCliRoutes } from './cli-routes.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
 import { registerIngestRoutes } from './ingest-routes.js';
 import { registerLegacyRoutes } from './legacy-routes.js';
@@ -159,5 +160,6 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
   registerDashboardRoutes(app, deps);
   registerCheckRoutes(app, deps);
   registerApiDocRoute(app);
+  registerCliRoutes(app);
   return app;
 }

@@ -11,6 +11,7 @@ import { CHECK_LIST_DEFAULTS } from '../check/check-store.js';
 import { runCheck } from '../check/engine.js';
 import { type HeadMetric, headFromPayloads, headFromRevision } from '../check/head.js';
 import { seriesHistory } from '../check/history.js';
+import { previousRevisions } from '../check/previous.js';
 import { CheckResultSchema, VERDICTS } from '../check/result.js';
 import { parseWaivers } from '../check/waivers.js';
 import { ForbiddenMetricError, InvalidRequestError, NotFoundError } from '../errors.js';
@@ -38,19 +39,29 @@ const HeadRevision = Type.Object(
   { additionalProperties: false },
 );
 
+const BaselineRevisions = Type.Object(
+  {
+    revisions: Type.Array(Revision, {
+      maxItems: 1000,
+      description: 'candidate revisions, newest first: per series the first one that holds it is the baseline',
+    }),
+  },
+  { additionalProperties: false },
+);
+const BaselinePrevious = Type.Object(
+  {
+    previous: Type.Literal(true, {
+      description: 'per measurement of the head, the newest revision stored from before it (the change a push makes; qmb push prints it)',
+    }),
+  },
+  { additionalProperties: false },
+);
+
 /** The body of POST /api/v1/checks. `head` is one of two shapes (oneOf: the errors name the closer one). */
 export const CheckRequestSchema = Type.Object(
   {
     head: Type.Unsafe<Static<typeof HeadPayloads> | Static<typeof HeadRevision>>({ oneOf: [HeadPayloads, HeadRevision] }),
-    baseline: Type.Object(
-      {
-        revisions: Type.Array(Revision, {
-          maxItems: 1000,
-          description: 'candidate revisions, newest first: per series the first one that holds it is the baseline',
-        }),
-      },
-      { additionalProperties: false },
-    ),
+    baseline: Type.Unsafe<Static<typeof BaselineRevisions> | Static<typeof BaselinePrevious>>({ oneOf: [BaselineRevisions, BaselinePrevious] }),
     budgets: Type.Optional(
       Type.Unknown({ description: 'a budgets document (GET /api/v1/checks/budgets.schema.json); its problems are BUDGETS_INVALID at /budgets/...' }),
     ),
@@ -204,7 +215,6 @@ export function registerCheckRoutes(app: FastifyInstance, deps: BrokerDeps, stor
       const waivers = parseWaivers(body.waivers ?? [], '/waivers');
       // A copy: the plain tree turns into the literal-keeping one below, the compiled rules keep theirs.
       const budgets = body.budgets === undefined ? undefined : validateBudgets(structuredClone(body.budgets), { registry: deps.registry, pointerPrefix: '/budgets' });
-      const candidates = [...body.baseline.revisions];
       const mayRecord = (metric: string, path: string): void => {
         if (body.record && !deps.users.mayWrite(user, metric)) throw new ForbiddenMetricError(user.name, metric, path);
       };
@@ -221,6 +231,7 @@ export function registerCheckRoutes(app: FastifyInstance, deps: BrokerDeps, stor
         }
         for (const h of head) mayRecord(h.metric.name, '/head/revision');
       }
+      const candidates = 'previous' in body.baseline ? await previousRevisions(head, source) : [...body.baseline.revisions];
       const result = await runCheck({ head, candidates, budgets, waivers, now: new Date(deps.clock.now()) }, source);
       return body.record ? deps.checks.save(result) : result;
     },

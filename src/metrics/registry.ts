@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import AjvDraft04Module from 'ajv-draft-04';
+import { BUNDLED, type Bundled } from '../bundled.js';
 import { ConfigError, type ErrorDetail } from '../errors.js';
 import type { FieldType } from '../ingest/points.js';
 import { type MetricGate, readMetricGate } from './gate-config.js';
@@ -65,17 +66,41 @@ function makeValidators(): { compile(schema: object, where: string): ValidateFun
   };
 }
 
-function readJson(file: string): unknown {
+/** One metric's folder: on disk, or carried inside the single-file CLI. Names are for messages. */
+interface MetricFolder {
+  readonly dir: string;
+  /** The file names in the folder. */
+  files(): string[];
+  read(file: string): string;
+}
+
+function diskFolder(dir: string): MetricFolder {
+  return { dir, files: () => readdirSync(dir), read: (file) => readFileSync(path.join(dir, file), 'utf8') };
+}
+
+/** The folders the single-file CLI carries; their names say where they came from. */
+function bundledFolders(metrics: Bundled['metrics']): MetricFolder[] {
+  return Object.keys(metrics)
+    .sort()
+    .map((name) => {
+      const files = metrics[name] ?? {};
+      return { dir: `qmb.mjs:metrics/${name}`, files: () => Object.keys(files), read: (file) => files[file] ?? '' };
+    });
+}
+
+function readJson(folder: MetricFolder, file: string): unknown {
+  const where = path.join(folder.dir, file);
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(folder.read(file));
   } catch (err) {
-    throw new ConfigError(`${file}: ${(err as Error).message}`);
+    throw new ConfigError(`${where}: ${(err as Error).message}`);
   }
 }
 
-function loadMetric(dir: string, compiler: ReturnType<typeof makeValidators>): MetricDefinition {
+function loadMetric(folder: MetricFolder, compiler: ReturnType<typeof makeValidators>): MetricDefinition {
+  const dir = folder.dir;
   const metaFile = path.join(dir, 'metric.json');
-  const meta = readJson(metaFile) as Record<string, unknown>;
+  const meta = readJson(folder, 'metric.json') as Record<string, unknown>;
   const name = meta['name'];
   const database = meta['database'];
   if (typeof name !== 'string' || !NAME.test(name)) throw new ConfigError(`${metaFile}: "name" must be a metric name (letters, digits, _ . -)`);
@@ -89,11 +114,11 @@ function loadMetric(dir: string, compiler: ReturnType<typeof makeValidators>): M
   const gate = readMetricGate(meta, metaFile);
   const schemas = new Map<string, object>();
   const validators = new Map<string, ValidateFunction>();
-  for (const file of readdirSync(dir).sort()) {
+  for (const file of folder.files().sort()) {
     const m = /^schema-(.+)\.json$/.exec(file);
     if (!m) continue;
     const version = m[1] as string;
-    const schema = readJson(path.join(dir, file)) as object;
+    const schema = readJson(folder, file) as object;
     schemas.set(version, schema);
     validators.set(version, compiler.compile(schema, path.join(dir, file)));
   }
@@ -115,27 +140,34 @@ function loadMetric(dir: string, compiler: ReturnType<typeof makeValidators>): M
   });
 }
 
-function metricDirs(root: string): string[] {
+function metricDirs(root: string): MetricFolder[] {
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new ConfigError(`QMB_METRICS_DIR: ${root} is not a folder`);
   return readdirSync(root)
     .sort()
     .map((d) => path.join(root, d))
-    .filter((d) => existsSync(path.join(d, 'metric.json')));
+    .filter((d) => existsSync(path.join(d, 'metric.json')))
+    .map(diskFolder);
 }
 
 /**
  * Loads and compiles every metric definition once. Metrics in `extraDir` are added to the built-in
- * ones; one with a built-in's name replaces it.
+ * ones; one with a built-in's name replaces it. The built-in ones are the package's metrics/
+ * folder, or in the single-file CLI the copies it carries.
  */
 export function loadRegistry(options: { builtinDir?: string; extraDir?: string | undefined } = {}): MetricRegistry {
   const compiler = makeValidators();
   const byName = new Map<string, MetricDefinition>();
-  for (const root of [options.builtinDir ?? BUILTIN_METRICS_DIR, options.extraDir]) {
-    if (!root) continue;
+  // The bundle's copies unless a folder is named (tests name one); QMB_METRICS_DIR's folders on top.
+  const builtin =
+    options.builtinDir === undefined && BUNDLED !== undefined
+      ? { root: 'the metrics built into qmb.mjs', folders: bundledFolders(BUNDLED.metrics) }
+      : { root: options.builtinDir ?? BUILTIN_METRICS_DIR, folders: metricDirs(options.builtinDir ?? BUILTIN_METRICS_DIR) };
+  const extra = options.extraDir ? [{ root: options.extraDir, folders: metricDirs(options.extraDir) }] : [];
+  for (const { root, folders } of [builtin, ...extra]) {
     const seenHere = new Set<string>();
-    for (const dir of metricDirs(root)) {
-      const def = loadMetric(dir, compiler);
-      if (seenHere.has(def.name)) throw new ConfigError(`${dir}: metric "${def.name}" is defined twice in ${root}`);
+    for (const folder of folders) {
+      const def = loadMetric(folder, compiler);
+      if (seenHere.has(def.name)) throw new ConfigError(`${folder.dir}: metric "${def.name}" is defined twice in ${root}`);
       seenHere.add(def.name);
       byName.set(def.name, def);
     }

@@ -1,7 +1,8 @@
 // Where collected or converted payloads go: stdout, --out, --out-dir, and/or --push.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatPushResult, pushPayload, type PushOptions } from './push.js';
+import type { PushOptions } from './push.js';
+import { pushAndReport } from './push-change.js';
 import { serializePayload, type Payload } from './payload.js';
 
 /** Destinations chosen on the command line. */
@@ -12,6 +13,8 @@ export interface EmitOptions {
   outDir?: string;
   /** Push options, resolved only when --push was given (a login happens then). */
   push?: () => Promise<PushOptions>;
+  /** After each push that got in, print the series it changed against the previous revision (default true). */
+  compare?: boolean;
   write: (text: string) => void;
   log: (line: string) => void;
 }
@@ -36,8 +39,7 @@ export async function emitPayloads(payloads: readonly Payload[], opts: EmitOptio
   let ok = true;
   for (const [i, p] of payloads.entries()) {
     const name = p.metadata.metrics;
-    const result = await pushPayload(Buffer.from(lines[i] ?? ''), name, push);
-    for (const l of formatPushResult(name, result, push.waitSeconds)) opts.write(l + '\n');
+    const result = await pushAndReport(Buffer.from(lines[i] ?? ''), name, push, { compare: opts.compare ?? true, write: opts.write, log: opts.log });
     ok &&= result.ok;
   }
   return ok;

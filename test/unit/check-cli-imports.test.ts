@@ -1,4 +1,4 @@
-// `qmb check` loads no native module and none of the broker's stores: it must run where better-sqlite3 was never built.
+// `qmb check` and the single-file CLI load no native module and none of the broker's stores: they must run where better-sqlite3 was never built.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -43,6 +43,17 @@ describe('qmb check: import graph', () => {
         (f.startsWith('journal/') && f !== 'journal/backoff.js') ||
         /^(sinks|stored|http|auth|read|grafana)\//.test(f) ||
         ['check/check-store.js', 'check/index.js', 'check/check-source.js', 'broker.js', 'main.js', 'config.js'].includes(f),
+    );
+    assert.deepEqual(forbidden, []);
+  });
+
+  it('the single-file CLI (cli/producer-main.js) reaches no store, journal, server or native package either', () => {
+    const { files, packages } = importGraph(path.join(DIST_SRC, 'cli', 'producer-main.js'));
+    const rel = [...files].map((f) => path.relative(DIST_SRC, f).split(path.sep).join('/'));
+    for (const verb of ['cli/check.js', 'cli/producer.js', 'cli/validate.js', 'metrics/registry.js']) assert.ok(rel.includes(verb), `${verb} not reached`);
+    for (const p of packages) assert.ok(ALLOWED_PACKAGES.has(p) || p === 'ajv-draft-04', `qmb.mjs would bundle ${p}`);
+    const forbidden = rel.filter(
+      (f) => (f.startsWith('journal/') && f !== 'journal/backoff.js') || /^(sinks|stored|embedded|http|read|grafana)\//.test(f) || ['broker.js', 'main.js', 'cli/main.js', 'cli/serve.js'].includes(f),
     );
     assert.deepEqual(forbidden, []);
   });

@@ -36,6 +36,7 @@ function oneOfEach(): errors.BrokerError[] {
     new errors.TagValuesLimitError(detail),
     new errors.ShuttingDownError(),
     new errors.RequestRefusedError(403, 'Forbidden'),
+    new errors.CliNotBuiltError(),
     new errors.InternalError(),
   ];
 }

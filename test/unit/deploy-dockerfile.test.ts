@@ -38,10 +38,20 @@ test('multi-stage build on a pinned official Node 20 image', () => {
 test('the runtime stage holds production dependencies only and the runtime files', () => {
   assert.match(text, /npm prune --omit=dev|npm ci --omit=dev/);
   const copies = finalStage.filter((i) => i.op === 'COPY').map((i) => i.args);
-  for (const needed of ['/app/dist/src', '/app/node_modules', '/app/metrics', '/app/public', '/app/package.json']) {
+  for (const needed of ['/app/dist/src', '/app/dist/cli', '/app/node_modules', '/app/metrics', '/app/public', '/app/package.json']) {
     assert.ok(copies.some((c) => c.includes(needed)), `runtime stage does not copy ${needed}`);
   }
   assert.ok(!copies.some((c) => /\/app\/(src|test)\b/.test(c)), 'no sources in the runtime stage');
+});
+
+test('the build stage builds the single-file CLI that the broker serves at /cli/qmb.mjs, before the dev tools are pruned', () => {
+  const build = instructions.slice(0, instructions.indexOf(stages[stages.length - 1]!));
+  const runs = build.filter((i) => i.op === 'RUN').map((i) => i.args).join(' && ');
+  const bundle = runs.indexOf('node scripts/build-cli.mjs');
+  assert.ok(bundle >= 0, 'no RUN node scripts/build-cli.mjs in the build stage');
+  assert.ok(bundle < runs.indexOf('npm prune --omit=dev'), 'the CLI is built after esbuild (a dev dependency) was pruned');
+  const ignored = readFileSync(path.join(root, 'deploy', 'Dockerfile.dockerignore'), 'utf8').split('\n');
+  for (const needed of ['scripts', 'src', 'metrics']) assert.ok(!ignored.includes(needed), `${needed} is left out of the build context`);
 });
 
 test('runs as a non-root user, listens on 0.0.0.0:5000, keeps data in a volume', () => {
