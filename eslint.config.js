@@ -18,6 +18,20 @@ export default defineConfig(
         tsconfigRootDir: import.meta.dirname,
       },
     },
+    rules: {
+      // Same conventions as tsc's noUnusedLocals/noUnusedParameters: a leading _ marks a parameter kept for its
+      // position, and destructuring beside a ...rest names what the rest leaves out.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+      // node:test's describe/it/test return promises that the runner itself awaits and reports;
+      // awaiting them in a test file would only serialise the suite.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }] },
+      ],
+    },
   },
   {
     // The dashboard is browser JavaScript without types: the recommended JS rules only.
