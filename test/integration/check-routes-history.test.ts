@@ -45,7 +45,7 @@ async function request(b: InProcessBroker, method: 'GET' | 'POST', url: string, 
     headers: { authorization: `Bearer ${b.token()}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
   });
-  return { status: res.statusCode, body: res.json() as Record<string, unknown> };
+  return { status: res.statusCode, body: res.json<Record<string, unknown>>() };
 }
 
 describe('a check row\'s history on InfluxDB and on the embedded store', () => {

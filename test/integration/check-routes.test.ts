@@ -48,7 +48,7 @@ async function request(b: InProcessBroker, method: 'GET' | 'POST', url: string, 
     headers,
     ...(options.body !== undefined ? { payload: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
   });
-  return { status: res.statusCode, body: res.json() as Record<string, unknown> };
+  return { status: res.statusCode, body: res.json<Record<string, unknown>>() };
 }
 
 const check = (b: InProcessBroker, body: unknown, token?: string | null): Promise<Answer> => request(b, 'POST', '/api/v1/checks', { body, token });

@@ -24,11 +24,11 @@ describe('the /api/v1 routes', { timeout: 60_000 }, () => {
 
   withInfluxBroker('in-process', {}, (s) => ({ influx, broker } = s));
 
-  before(async () => {
+  before(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'qmb-core-api-'));
   });
 
-  after(async () => {
+  after(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -9,6 +9,7 @@ import type { BrokerProcess } from '../helpers/broker.js';
 import type { Influx } from '../helpers/influxd.js';
 import { withInfluxBroker } from '../helpers/influx-broker.js';
 import { waitFor } from '../helpers/ports.js';
+import type { SubmissionAnswer } from '../../src/contract/submission.js';
 import { type Reply, httpCall, isErrorBody } from '../helpers/core-support.js';
 
 function payload(measurement: string, value: unknown, time: string, commit = 'conflict'): unknown {
@@ -44,7 +45,7 @@ describe('field type conflict', { timeout: 90_000 }, () => {
   let rejectedId = 0;
 
   const post = (body: unknown, wait = '?wait=10'): Promise<Reply> => httpCall(broker.url, 'POST', `/api/v1/metrics${wait}`, { token: broker.token(), body });
-  const submission = async (id: number): Promise<any> => (await httpCall(broker.url, 'GET', `/api/v1/submissions/${id}`, { token: broker.token() })).json;
+  const submission = async (id: number): Promise<SubmissionAnswer> => (await httpCall(broker.url, 'GET', `/api/v1/submissions/${id}`, { token: broker.token() })).json;
 
   withInfluxBroker('process', {}, (s) => ({ influx, broker } = s));
 
@@ -84,7 +85,7 @@ describe('field type conflict', { timeout: 90_000 }, () => {
   it('GET /api/v1/submissions/{id} shows rejected with the database\'s message', async () => {
     const s = await submission(rejectedId);
     assert.equal(s.status, 'rejected');
-    assert.match(s.last_error, /field type conflict/);
+    assert.match(s.last_error ?? '', /field type conflict/);
     assert.ok(s.attempts >= 1);
   });
 

@@ -14,6 +14,7 @@ import {
   loadFixtures,
   nowNs,
   num,
+  timeText,
 } from '../helpers/core-support.js';
 
 describe('embedded store', { timeout: 60_000 }, () => {
@@ -77,7 +78,7 @@ describe('embedded store', { timeout: 60_000 }, () => {
         const sameTime = typeof p.time === 'bigint' ? r.time === p.time : r.time >= p.time.from && r.time <= p.time.to + 1000n;
         return sameTags && sameTime;
       });
-      assert.equal(rows.length, 1, `${p.metric}: ${p.database}.${p.measurement} ${JSON.stringify(p.tags)} at ${p.time}`);
+      assert.equal(rows.length, 1, `${p.metric}: ${p.database}.${p.measurement} ${JSON.stringify(p.tags)} at ${timeText(p.time)}`);
       const fields = JSON.parse(rows[0]!.fields) as Record<string, unknown>;
       for (const [k, v] of Object.entries(p.fields)) assert.deepEqual(fields[k], expectedFieldJson(v), `${p.metric}: field ${k}`);
     }

@@ -164,9 +164,9 @@ for (const store of ['influxdb', 'embedded'] as const) {
         post(sizes('ft-race', [{ value: 1, time: `${WEEK_A}T10:00:00Z`, commit: 'r1' }]), '/api/v1/metrics'),
         post(sizes('ft-race', [{ value: num('1.5'), time: `${WEEK_A}T10:00:01Z`, commit: 'r2' }]), '/api/v1/metrics'),
       ]);
-      const statuses = [a!.status, b!.status].sort();
-      assert.deepEqual(statuses, [202, 409], `${a!.body} ${b!.body}`);
-      const accepted = a!.status === 202 ? a! : b!;
+      const statuses = [a.status, b.status].sort();
+      assert.deepEqual(statuses, [202, 409], `${a.body} ${b.body}`);
+      const accepted = a.status === 202 ? a : b;
       await waitFor(async () => (await status(accepted.json.id)) === 'delivered', 20_000, 'the accepted payload to be delivered');
     });
 

@@ -66,7 +66,7 @@ describe('limits and permissions', { timeout: 60_000 }, () => {
       statuses.push(last.status);
     }
     assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
-    assert.ok(Number(last!.headers['retry-after']) > 0, `Retry-After: ${last!.headers['retry-after']}`);
+    assert.ok(Number(last!.headers['retry-after']) > 0, `Retry-After: ${String(last!.headers['retry-after'])}`);
     assert.ok(isErrorBody(last!.json, 429), last!.body);
     // even good credentials are refused while limited
     const good = await call(broker.app, 'POST', '/auth', { body: { username: 'ci', password: 'ci-password-1' } });

@@ -18,6 +18,7 @@ import {
   expectedTimeNs,
   ident,
   loadFixtures,
+  timeText,
   whereClause,
 } from '../helpers/core-support.js';
 
@@ -69,11 +70,11 @@ describe('every built-in metric lands in InfluxDB', { timeout: 120_000 }, () => 
       for (const p of mine) {
         const exact = typeof p.time === 'bigint' ? p.time : undefined;
         const rows = await influx.rows(p.database, `SELECT * FROM ${ident(p.measurement)}${whereClause(p.tags, exact)}`);
-        assert.equal(rows.length, 1, `${table.metric}: one point in ${p.database}.${p.measurement} for ${JSON.stringify(p.tags)} at ${p.time}; got ${JSON.stringify(rows)}`);
+        assert.equal(rows.length, 1, `${table.metric}: one point in ${p.database}.${p.measurement} for ${JSON.stringify(p.tags)} at ${timeText(p.time)}; got ${JSON.stringify(rows)}`);
         const row = rows[0]!;
         if (typeof p.time !== 'bigint') {
           const t = expectedTimeNs(String(row['time']));
-          assert.ok(t >= p.time.from && t <= p.time.to + 1000n, `${table.metric}: stamped time ${row['time']} is the acceptance time`);
+          assert.ok(t >= p.time.from && t <= p.time.to + 1000n, `${table.metric}: stamped time ${String(row['time'])} is the acceptance time`);
         }
         for (const [k, v] of Object.entries(p.fields)) {
           assert.deepEqual(row[k], expectedFieldJson(v), `${table.metric}: field ${k} of ${JSON.stringify(p.tags)}`);
@@ -135,7 +136,7 @@ describe('every built-in metric lands in InfluxDB', { timeout: 120_000 }, () => 
     assert.equal(row['CommitURL'], 'https://review.trustedfirmware.org/c/TF-M/trusted-firmware-m/+/8754');
     const fieldTypes = await influx.rows('TFM_ImageSize', 'SHOW FIELD KEYS FROM "TFM_ImageSize_Statistics"');
     assert.ok(fieldTypes.length > 0);
-    for (const r of fieldTypes) assert.equal(r['fieldType'], 'integer', `field ${r['fieldKey']}`);
+    for (const r of fieldTypes) assert.equal(r['fieldType'], 'integer', `field ${String(r['fieldKey'])}`);
     // the second fixture has no gerrit_id: no GerritID tag on that point
     const other = await influx.rows('TFM_ImageSize', `SELECT * FROM "TFM_ImageSize_Statistics" WHERE "CommitID" = 'c0a2c35b6f'`);
     assert.equal(other.length, 1);

@@ -111,8 +111,8 @@ describe('tag values limit', { timeout: 240_000 }, () => {
           }
         } else {
           const [a, b] = await Promise.all([post(commits(m, ids('p', 0, 30)), '/api/v1/metrics'), post(commits(m, ids('q', 0, 30)), '/api/v1/metrics')]);
-          assert.deepEqual([a!.status, b!.status].sort(), [202, 400], `${a!.body} ${b!.body}`);
-          const accepted = a!.status === 202 ? a! : b!;
+          assert.deepEqual([a.status, b.status].sort(), [202, 400], `${a.body} ${b.body}`);
+          const accepted = a.status === 202 ? a : b;
           await waitFor(async () => (await status(accepted.json.id)) === 'delivered', 20_000, 'delivery');
         }
       });

@@ -266,7 +266,7 @@ function transform(frames: Frame[], steps: Transformation[]): Frame[] {
       assert.equal(reduce.reducer, 'sum');
       frames = frames.map((f) => {
         const cols = f.fields.filter((x) => reduce.include.includes(x.name));
-        const values = Array.from({ length: rowCount(f) }, (_, r) => cols.reduce((sum, c) => sum + (typeof c.values[r] === 'number' ? (c.values[r] as number) : 0), 0));
+        const values = Array.from({ length: rowCount(f) }, (_, r) => cols.reduce((sum, c) => sum + (typeof c.values[r] === 'number' ? c.values[r] : 0), 0));
         return { fields: [...f.fields, { name: String(options['alias']), values }] };
       });
     } else if (id !== 'sortBy') {

@@ -154,7 +154,7 @@ test('a broker that is down is retried until it is back', async () => {
   await broker.stop();
   const pushing = pushInBackground([p, '--retries', '8'], e);
   // Back only once the push has met the broker down at least once.
-  await waitFor(async () => /retrying in/.test(pushing.stderr()), 30_000, 'a retry of the push');
+  await waitFor(() => /retrying in/.test(pushing.stderr()), 30_000, 'a retry of the push');
   await broker.start();
   const r = await pushing;
   assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -175,7 +175,7 @@ test('503 back-pressure is waited out (Retry-After) while the database catches u
     assert.match(first.stdout, /bp1\.json: accepted id=\d+/, first.stdout + first.stderr);
     const second = pushInBackground([await file('bp2.json', misra('bp', '2')), '--retries', '8'], e);
     // InfluxDB comes back only once the push was answered 503 at least once.
-    await waitFor(async () => /bp2\.json: 503 /.test(second.stderr()), 30_000, 'a 503 answer to the push');
+    await waitFor(() => /bp2\.json: 503 /.test(second.stderr()), 30_000, 'a 503 answer to the push');
     await influx.start();
     const r = await second;
     assert.equal(r.code, 0, r.stdout + r.stderr);
