@@ -231,7 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const dataDir = path.resolve(String(values['dataDir']));
   values['dataDir'] = dataDir;
   values['usersFile'] = path.resolve(dataDir, (values['usersFile'] as string | undefined) ?? 'users.json');
-  if (values['metricsDir']) values['metricsDir'] = path.resolve(String(values['metricsDir']));
+  if (values['metricsDir']) values['metricsDir'] = path.resolve(values['metricsDir'] as string);
   if (values['secretKey'] !== undefined && values['secretKeyFile'] !== undefined) {
     throw new ConfigError('QMB_SECRET_KEY: set either QMB_SECRET_KEY or QMB_SECRET_KEY_FILE, not both');
   }
@@ -245,6 +245,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if ((values['influxRoutes'] as InfluxRoute[]).length > 0 && values['influxUrl'] === undefined) {
     throw new ConfigError('QMB_INFLUX_ROUTES: needs QMB_INFLUX_URL, the InfluxDB of every database no route names');
   }
-  for (const key of ['tlsCert', 'tlsKey']) if (values[key] !== undefined) values[key] = path.resolve(String(values[key]));
+  for (const key of ['tlsCert', 'tlsKey']) if (values[key] !== undefined) values[key] = path.resolve(values[key] as string);
   return Object.freeze(values as unknown as Config);
 }

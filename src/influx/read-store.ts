@@ -10,11 +10,14 @@ import { type RawRow, type RawTableRow, finishRows, finishSeries, sortedUnique, 
 /** Same connection settings as the sink's. */
 export type InfluxReadOptions = InfluxOptions;
 
+/** A JSON scalar of an answer; integers beyond 2^53 arrive as bigint (see parseNumber). */
+type InfluxValue = string | number | bigint | boolean | null;
+
 interface InfluxSeries {
   name?: string;
   tags?: Record<string, string>;
   columns: string[];
-  values?: unknown[][];
+  values?: InfluxValue[][];
 }
 
 /** Integers stay exact (bigint) so times keep their nanoseconds; other numbers become numbers. */

@@ -294,7 +294,10 @@ export class StoreGuard {
       const set = new Set<string>();
       out.set(r.key, set);
       let byTag = wanted.get(r.measurement);
-      if (!byTag) wanted.set(r.measurement, (byTag = new Map()));
+      if (!byTag) {
+        byTag = new Map();
+        wanted.set(r.measurement, byTag);
+      }
       byTag.set(r.tag, set);
     }
     const take = (points: Point[]): void => {
