@@ -1,7 +1,7 @@
 // Ingest benchmark: broker vs. direct InfluxDB /write, with every accepted point counted in InfluxDB.
 //
-// Usage: node dist/bench/ingest-bench.js [--duration S] [--quick] [--only churn|complexity[:C]]
-//        [--connections 1,16,64] [--cpu-prof DIR] [--no-direct] [--json FILE]
+// Usage: node dist/bench/ingest-bench.js --help (options in bench/bench-options.ts); the `check`
+// case is bench/check-case.ts.
 import autocannon, { type AutocannonRequest } from 'autocannon';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -10,47 +10,9 @@ import path from 'node:path';
 import { type BrokerProcess, startBrokerProcess } from '../test/helpers/broker.js';
 import { type Influx, startInflux } from '../test/helpers/influxd.js';
 import { waitFor } from '../test/helpers/ports.js';
+import { type BenchArgs, type PayloadKind, parseBenchArgs, wanted } from './bench-options.js';
+import { type CheckFigures, runCheckCase } from './check-case.js';
 import { COMPLEXITY_FUNCTIONS, churnBody, complexityBody, nsOf } from './payloads.js';
-
-type PayloadKind = 'churn' | 'complexity';
-
-interface Args {
-  duration: number;
-  connections: number[];
-  only: { kind?: PayloadKind; connections?: number } | undefined;
-  cpuProf: string | undefined;
-  direct: boolean;
-  json: string | undefined;
-}
-
-function parseArgs(argv: string[]): Args {
-  const args: Args = { duration: 10, connections: [1, 16, 64], only: undefined, cpuProf: undefined, direct: true, json: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--duration') args.duration = Number(next());
-    else if (a === '--quick') args.duration = 3;
-    else if (a === '--connections') args.connections = next().split(',').map(Number);
-    else if (a === '--only') {
-      const [kind, c] = next().split(':');
-      if (kind !== 'churn' && kind !== 'complexity') throw new Error('--only takes churn or complexity, optionally :CONNECTIONS');
-      args.only = { kind, ...(c ? { connections: Number(c) } : {}) };
-    } else if (a === '--cpu-prof') args.cpuProf = next();
-    else if (a === '--no-direct') args.direct = false;
-    else if (a === '--json') args.json = next();
-    else if (a === '--help' || a === '-h') {
-      process.stdout.write(readFileSync(new URL(import.meta.url)).toString().split('\n').slice(0, 4).join('\n') + '\n');
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
-  }
-  if (!(args.duration > 0)) throw new Error('--duration must be a positive number of seconds');
-  if (args.connections.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('--connections takes positive integers');
-  return args;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Load: autocannon with a per-request body; stops cleanly so no request is cut off in flight.
@@ -62,6 +24,8 @@ interface LoadResult {
   errors: number;
   /** Milliseconds of the accepted requests, sorted. */
   latencies: number[];
+  /** Each accepted request in answer order: [ms since the start when answered, latency ms]. */
+  samples: [number, number][];
   startedAt: number;
   lastResponseAt: number;
   /** Seconds from the first request to the last response. */
@@ -81,6 +45,8 @@ interface LoadOptions {
   idlePath: string;
   /** Runs as soon as every loaded request is answered (before autocannon's own wind-down). */
   afterLoad?: () => Promise<void>;
+  /** Runs when the load time is up, while the last requests are still in flight. */
+  atEndOfLoad?: () => void;
 }
 
 async function drive(o: LoadOptions): Promise<LoadResult> {
@@ -93,6 +59,7 @@ async function drive(o: LoadOptions): Promise<LoadResult> {
   let lastResponseAt = 0;
   const statuses: Record<string, number> = {};
   const latencies: number[] = [];
+  const samples: [number, number][] = [];
   const clients: { destroy(): void }[] = [];
   const idle: AutocannonRequest = { method: 'GET', path: o.idlePath, headers: {}, body: '' };
 
@@ -140,7 +107,10 @@ async function drive(o: LoadOptions): Promise<LoadResult> {
   );
   // 'response' follows the request's onResponse synchronously, so lastKind names this response.
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
-    if (lastKind === 'load' && status >= 200 && status < 300) latencies.push(ms);
+    if (lastKind === 'load' && status >= 200 && status < 300) {
+      latencies.push(ms);
+      samples.push([performance.now() - startedAt, ms]);
+    }
   });
   instance.on('reqError', () => {
     errors++;
@@ -148,6 +118,7 @@ async function drive(o: LoadOptions): Promise<LoadResult> {
 
   await new Promise((r) => setTimeout(r, o.durationS * 1000));
   draining = true;
+  o.atEndOfLoad?.();
   const sentAtDrain = seq;
   const deadline = Date.now() + 120_000;
   while (answered + errors < sentAtDrain && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
@@ -164,6 +135,7 @@ async function drive(o: LoadOptions): Promise<LoadResult> {
     statuses,
     errors: Math.max(errors, sentAtDrain - answered),
     latencies,
+    samples,
     startedAt,
     lastResponseAt,
     elapsed: (lastResponseAt - startedAt) / 1000,
@@ -186,6 +158,15 @@ function procStatus(pid: number): Record<string, number> {
     if (m) out[m[1] as string] = Number(m[2]) / 1024;
   }
   return out;
+}
+
+/** Resets a process's peak RSS (VmHWM) to its RSS now, so the next peak is one case's own. */
+function resetPeakRss(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // Not allowed here: VmHWM then stays the peak since the broker started.
+  }
 }
 
 /** Bytes a process has caused to be written to the disk so far (journal inserts, WAL, fsyncs). */
@@ -217,24 +198,24 @@ function influxPid(influx: Influx): number | undefined {
 }
 
 /**
- * The test helper's broker, restarted as `node --cpu-prof --cpu-prof-dir=DIR dist/src/cli/main.js serve`
- * with the same data dir, secret and port (Node refuses --cpu-prof in NODE_OPTIONS). The profile
- * is written when the broker exits after SIGTERM.
+ * The test helper's broker, restarted as `node FLAGS dist/src/cli/main.js serve` with the same data
+ * dir, secret and port (Node refuses --cpu-prof in NODE_OPTIONS). A CPU profile is written when
+ * the broker exits after SIGTERM; a heap snapshot (--heapsnapshot-signal) on SIGUSR2.
  */
-async function startProfiledBroker(env: Record<string, string>, dir: string): Promise<BrokerProcess> {
+async function startBrokerWithFlags(env: Record<string, string>, flags: string[]): Promise<BrokerProcess> {
   const base = await startBrokerProcess(env);
   await base.stop();
   const childEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('QMB_')) childEnv[k] = v;
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`, path.resolve('dist/src/cli/main.js'), 'serve'], {
+  const child = spawn(process.execPath, [...flags, path.resolve('dist/src/cli/main.js'), 'serve'], {
     env: { ...childEnv, ...base.env, QMB_PORT: String(base.port), QMB_HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`profiled broker exited ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`the broker started with ${flags.join(' ')} exited ${child.exitCode}`);
     return (await fetch(`${base.url}/healthz`)).ok;
-  }, 20_000, 'the profiled broker to answer /healthz');
+  }, 20_000, 'the broker started with node flags to answer /healthz');
   return {
     ...base,
     child: () => child,
@@ -312,10 +293,13 @@ interface RunFigures {
   brokerDiskMb: number;
   influxCpu: number;
   loadCpu: number;
+  /** The broker's peak RSS (VmHWM) during the case, MB (0 for direct). */
+  peakRssMb: number;
   allLanded: boolean;
 }
 
 interface Env {
+  args: BenchArgs;
   influx: Influx;
   broker: BrokerProcess;
   token: string;
@@ -359,6 +343,7 @@ async function runBroker(env: Env, spec: PayloadSpec, connections: number, durat
   const b0 = cpuSeconds(pid);
   const w0 = diskWrites(pid);
   const i0 = env.influxPid ? cpuSeconds(env.influxPid) : 0;
+  resetPeakRss(pid);
   let landedAt = 0;
   const load = await drive({
     url: broker.url,
@@ -368,6 +353,8 @@ async function runBroker(env: Env, spec: PayloadSpec, connections: number, durat
     durationS,
     body: (seq) => spec.body(dayMs, seq),
     idlePath: '/healthz',
+    // The heap at its fullest: requests of every connection in flight.
+    atEndOfLoad: env.args.heapSnapshot ? () => process.kill(pid, 'SIGUSR2') : undefined,
     // Landed when the journal is empty; it stays empty since nothing else is sent.
     afterLoad: async () => {
       const deadline = Date.now() + 600_000;
@@ -382,6 +369,8 @@ async function runBroker(env: Env, spec: PayloadSpec, connections: number, durat
   });
   const b1 = cpuSeconds(pid);
   const w1 = diskWrites(pid);
+  const peakRssMb = procStatus(pid)['VmHWM'] ?? NaN;
+  if (env.args.latencyLog) logLatencies(env.args.latencyLog, `broker ${spec.kind} c=${connections}`, load.samples);
   const i1 = env.influxPid ? cpuSeconds(env.influxPid) : 0;
   const counted = await countPoints(env, spec.database, spec, dayMs);
   const acceptedPoints = load.accepted * spec.points;
@@ -406,8 +395,18 @@ async function runBroker(env: Env, spec: PayloadSpec, connections: number, durat
     brokerDiskMb: (w1 - w0) / 1048576,
     influxCpu: i1 - i0,
     loadCpu: load.loadCpu,
+    peakRssMb,
     allLanded: counted === acceptedPoints && load.errors === 0,
   };
+}
+
+let latencyLogStarted = false;
+
+/** Appends a case's accepted requests to the latency log (CSV: case, ms since the case began, latency ms). */
+function logLatencies(file: string, name: string, samples: [number, number][]): void {
+  const head = latencyLogStarted ? '' : 'case,at_ms,latency_ms\n';
+  latencyLogStarted = true;
+  writeFileSync(file, head + samples.map(([at, ms]) => `${name},${at.toFixed(1)},${ms.toFixed(2)}\n`).join(''), { flag: head ? 'w' : 'a' });
 }
 
 async function runDirect(env: Env, spec: PayloadSpec, connections: number, durationS: number, dayMs: number): Promise<RunFigures> {
@@ -452,6 +451,7 @@ async function runDirect(env: Env, spec: PayloadSpec, connections: number, durat
     brokerDiskMb: 0,
     influxCpu: i1 - i0,
     loadCpu: load.loadCpu,
+    peakRssMb: 0,
     allLanded: counted === acceptedPoints && load.errors === 0,
   };
 }
@@ -492,7 +492,7 @@ function targetLine(t: Target): string {
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseBenchArgs(process.argv.slice(2));
   const started = Date.now();
   const cleanups: (() => unknown)[] = [];
   let cleaning: Promise<void> | undefined;
@@ -522,73 +522,91 @@ async function main(): Promise<number> {
 
     const influx = await startInflux();
     cleanups.push(() => influx.stop());
-    await influx.query(undefined, `CREATE DATABASE ${DIRECT_DB}`);
-
-    const env: Record<string, string> = { QMB_INFLUX_URL: influx.url, QMB_LOG_LEVEL: 'warn' };
-    for (const k of ['QMB_JOURNAL_MAX_POINTS', 'QMB_BATCH_MAX_POINTS']) {
-      const v = process.env[k];
-      if (v) env[k] = v;
-    }
-    const broker = args.cpuProf ? await startProfiledBroker(env, args.cpuProf) : await startBrokerProcess(env);
-    cleanups.push(() => broker.cleanup());
-    cleanups.push(() => broker.stop());
-    const token = broker.token('ci');
-    const brokerPid = broker.child()?.pid as number;
-    process.stdout.write(
-      `influxd ${influx.url} (pid ${influxPid(influx) ?? '?'}), broker ${broker.url} (pid ${brokerPid})` +
-        `${Object.keys(env).filter((k) => k !== 'QMB_INFLUX_URL' && k !== 'QMB_LOG_LEVEL').map((k) => `, ${k}=${env[k]}`).join('')}\n`,
-    );
-
-    const directLines = new Map<PayloadKind, string[]>();
-    for (const spec of PAYLOADS) directLines.set(spec.kind, await brokerLines(broker, token, spec));
-    const ctx: Env = { influx, broker, token, influxPid: influxPid(influx), directLines };
-
-    // Warm-up (JIT, database creation, connections), into its own day; not reported.
-    let day = FIRST_DAY_MS;
-    for (const spec of PAYLOADS.filter((p) => !args.only?.kind || p.kind === args.only.kind)) {
-      await runBroker(ctx, spec, 4, Math.min(2, args.duration), day);
-      if (args.direct) await runDirect(ctx, spec, 4, Math.min(2, args.duration), day);
-    }
-    day += DAY_MS;
-
     const results: RunFigures[] = [];
-    for (const spec of PAYLOADS) {
-      if (args.only?.kind && args.only.kind !== spec.kind) continue;
-      for (const c of args.connections) {
-        if (args.only?.connections && args.only.connections !== c) continue;
-        process.stdout.write(`\n${spec.kind} (${spec.metric}, ${spec.points} point${spec.points > 1 ? 's' : ''} per payload), concurrency ${c}\n`);
-        const b = await runBroker(ctx, spec, c, args.duration, day);
-        day += DAY_MS;
-        process.stdout.write(`${describe(b)}\n`);
-        results.push(b);
-        if (args.direct) {
-          const d = await runDirect(ctx, spec, c, args.duration, day);
-          day += DAY_MS;
-          process.stdout.write(`${describe(d)}\n`);
-          results.push(d);
-          process.stdout.write(
-            `  ratio broker/direct: landed points/s ${f2(b.landedPerSec / d.landedPerSec)}, ` +
-              `requests/s ${f2(b.reqPerSec / d.reqPerSec)} (direct ${d.pointsPerRequest} pt/req)\n`,
-          );
-        }
-        const mem = procStatus(brokerPid);
-        process.stdout.write(`  broker RSS ${f0(mem['VmRSS'] ?? NaN)} MB now, peak (VmHWM) ${f0(mem['VmHWM'] ?? NaN)} MB\n`);
+    const ingestWanted = wanted(args, 'churn') || wanted(args, 'complexity');
+    let peak = NaN;
+    let idleRss = NaN;
+    if (ingestWanted) {
+      await influx.query(undefined, `CREATE DATABASE ${DIRECT_DB}`);
+
+      const env: Record<string, string> = { QMB_INFLUX_URL: influx.url, QMB_LOG_LEVEL: 'warn' };
+      for (const k of ['QMB_JOURNAL_MAX_POINTS', 'QMB_BATCH_MAX_POINTS']) {
+        const v = process.env[k];
+        if (v) env[k] = v;
       }
+      const flags = [
+        ...args.nodeFlags,
+        ...(args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args.cpuProf)}`] : []),
+        ...(args.heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(args.heapSnapshot)}`] : []),
+      ];
+      const broker = flags.length > 0 ? await startBrokerWithFlags(env, flags) : await startBrokerProcess(env);
+      cleanups.push(() => broker.cleanup());
+      cleanups.push(() => broker.stop());
+      const token = broker.token('ci');
+      const brokerPid = broker.child()?.pid as number;
+      process.stdout.write(
+        `influxd ${influx.url} (pid ${influxPid(influx) ?? '?'}), broker ${broker.url} (pid ${brokerPid})` +
+          `${Object.keys(env).filter((k) => k !== 'QMB_INFLUX_URL' && k !== 'QMB_LOG_LEVEL').map((k) => `, ${k}=${env[k]}`).join('')}` +
+          `${flags.length ? `, node ${flags.join(' ')}` : ''}\n`,
+      );
+      idleRss = procStatus(brokerPid)['VmRSS'] ?? NaN;
+      process.stdout.write(`broker RSS idle ${f0(idleRss)} MB\n`);
+
+      const directLines = new Map<PayloadKind, string[]>();
+      for (const spec of PAYLOADS) directLines.set(spec.kind, await brokerLines(broker, token, spec));
+      const ctx: Env = { args, influx, broker, token, influxPid: influxPid(influx), directLines };
+
+      // Warm-up (JIT, database creation, connections), into its own day; not reported.
+      let day = FIRST_DAY_MS;
+      for (const spec of PAYLOADS.filter((p) => wanted(args, p.kind))) {
+        await runBroker(ctx, spec, 4, Math.min(2, args.duration), day);
+        if (args.direct) await runDirect(ctx, spec, 4, Math.min(2, args.duration), day);
+      }
+      day += DAY_MS;
+
+      for (const spec of PAYLOADS) {
+        for (const c of args.connections) {
+          if (!wanted(args, spec.kind, c)) continue;
+          process.stdout.write(`\n${spec.kind} (${spec.metric}, ${spec.points} point${spec.points > 1 ? 's' : ''} per payload), concurrency ${c}\n`);
+          const b = await runBroker(ctx, spec, c, args.duration, day);
+          day += DAY_MS;
+          process.stdout.write(`${describe(b)}\n`);
+          results.push(b);
+          if (args.direct) {
+            const d = await runDirect(ctx, spec, c, args.duration, day);
+            day += DAY_MS;
+            process.stdout.write(`${describe(d)}\n`);
+            results.push(d);
+            process.stdout.write(
+              `  ratio broker/direct: landed points/s ${f2(b.landedPerSec / d.landedPerSec)}, ` +
+                `requests/s ${f2(b.reqPerSec / d.reqPerSec)} (direct ${d.pointsPerRequest} pt/req)\n`,
+            );
+          }
+          const mem = procStatus(brokerPid);
+          process.stdout.write(`  broker peak RSS during the broker case ${f0(b.peakRssMb)} MB; RSS now ${f0(mem['VmRSS'] ?? NaN)} MB\n`);
+        }
+      }
+      peak = Math.max(...results.map((r) => r.peakRssMb));
     }
 
-    const mem = procStatus(brokerPid);
-    const peak = mem['VmHWM'] ?? NaN;
+    let checks: CheckFigures[] = [];
+    if (wanted(args, 'check')) {
+      process.stdout.write(`\ncheck (the gate's engine, ${args.history} revisions stored, ${args.runs} timed checks)\n`);
+      checks = await runCheckCase({ history: args.history, runs: args.runs, influx }, (t) => process.stdout.write(t));
+    }
+
     process.stdout.write('\nSummary\n');
-    process.stdout.write('| payload | c | broker req/s | p50 ms | p99 ms | broker landed pt/s | direct landed pt/s | ratio | all landed |\n');
-    process.stdout.write('|---|---:|---:|---:|---:|---:|---:|---:|---|\n');
+    process.stdout.write('| payload | c | broker req/s | p50 ms | p99 ms | broker landed pt/s | direct landed pt/s | ratio | broker peak RSS MB | all landed |\n');
+    process.stdout.write('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n');
     for (const b of results.filter((r) => r.target === 'broker')) {
       const d = results.find((r) => r.target === 'direct' && r.kind === b.kind && r.connections === b.connections);
       process.stdout.write(
         `| ${b.kind} | ${b.connections} | ${f0(b.reqPerSec)} | ${f1(b.p50)} | ${f1(b.p99)} | ${f0(b.landedPerSec)} | ` +
-          `${d ? f0(d.landedPerSec) : '-'} | ${d ? f2(b.landedPerSec / d.landedPerSec) : '-'} | ${b.allLanded && (d?.allLanded ?? true) ? 'yes' : 'NO'} |\n`,
+          `${d ? f0(d.landedPerSec) : '-'} | ${d ? f2(b.landedPerSec / d.landedPerSec) : '-'} | ${f0(b.peakRssMb)} | ${b.allLanded && (d?.allLanded ?? true) ? 'yes' : 'NO'} |\n`,
       );
     }
-    process.stdout.write(`\nBroker peak RSS (VmHWM): ${f0(peak)} MB\n`);
+    if (ingestWanted) process.stdout.write(`\nBroker RSS idle ${f0(idleRss)} MB; highest per-case peak (VmHWM) ${f0(peak)} MB\n`);
+    for (const c of checks) process.stdout.write(`check: ${c.case} on ${c.store}: median ${f1(c.median)} ms, p95 ${f1(c.p95)} ms\n`);
 
     const targets: Target[] = [];
     const pair = (kind: PayloadKind, c: number): [RunFigures | undefined, RunFigures | undefined] => [
@@ -605,13 +623,20 @@ async function main(): Promise<number> {
       const [b] = pair(kind, 64);
       if (b) targets.push({ name: `p99 of accepted requests, ${kind} c=64 (ms)`, value: b.p99, limit: 25, better: 'lower' });
     }
-    targets.push({ name: 'broker peak RSS (MB)', value: peak, limit: 150, better: 'lower' });
-    process.stdout.write('\nTargets (issue #2)\n');
+    // Issue #11: no collapse at c=64, and 150 MB in both c=64 cases.
+    const [bc64, dc64] = pair('complexity', 64);
+    if (bc64 && dc64) targets.push({ name: '#11: 200-point c=64 landed rate, broker/direct 100-point batches', value: bc64.landedPerSec / dc64.landedPerSec, limit: 0.6, better: 'higher' });
+    for (const kind of ['churn', 'complexity'] as const) {
+      const [b] = pair(kind, 64);
+      if (b) targets.push({ name: `#11: broker peak RSS, ${kind} c=64 (MB)`, value: b.peakRssMb, limit: 150, better: 'lower' });
+    }
+    for (const c of checks) targets.push({ name: `#9: check median, ${c.case} on ${c.store} (ms)`, value: c.median, limit: 200, better: 'lower' });
+    if (targets.length > 0) process.stdout.write('\nTargets (issues #2, #9, #11)\n');
     for (const t of targets) process.stdout.write(`${targetLine(t)}\n`);
 
     const load1 = os.loadavg();
     process.stdout.write(`\nLoad average at end ${load1.map(f2).join(' ')}; total ${f0((Date.now() - started) / 1000)} s\n`);
-    if (args.json) writeFileSync(args.json, JSON.stringify({ args, cpus: os.cpus().length, peakRssMb: peak, results, targets }, null, 2));
+    if (args.json) writeFileSync(args.json, JSON.stringify({ args, cpus: os.cpus().length, idleRssMb: idleRss, peakRssMb: peak, results, checks, targets }, null, 2));
 
     const lost = results.filter((r) => !r.allLanded);
     if (lost.length > 0) {

@@ -5,6 +5,7 @@ import { pointerSegment } from '../ingest/points.js';
 import type { PreparedPayload } from '../metrics/prepare.js';
 import type { Submission } from '../journal/submission.js';
 import type { PathOf } from '../stored/field-types.js';
+import type { Admission } from '../stored/guard.js';
 
 /**
  * JSON Pointers of a point's fields and tags: with the `points` converter point i is `/data/i`
@@ -14,6 +15,14 @@ import type { PathOf } from '../stored/field-types.js';
 export function pathsOf(prepared: PreparedPayload): PathOf {
   if (prepared.metric.converter === 'points') return (i, part, name) => `/data/${i}/${part}/${pointerSegment(name)}`;
   return (_i, part) => (part === 'fields' ? '/data' : '/metadata');
+}
+
+async function admitted(deps: Pick<BrokerDeps, 'guard' | 'telemetry'>, prepared: PreparedPayload): Promise<Admission> {
+  try {
+    return await deps.guard.admit(prepared.database, prepared.points, pathsOf(prepared), prepared.lines);
+  } catch (err) {
+    throw counted(deps, prepared, err);
+  }
 }
 
 function counted(deps: Pick<BrokerDeps, 'telemetry'>, prepared: PreparedPayload, err: unknown): unknown {
@@ -33,25 +42,24 @@ export async function checkWithStore(deps: Pick<BrokerDeps, 'guard' | 'telemetry
 /**
  * Checks a payload against the store and journals it with `journal`: the guard counts it as the
  * store's before the commit, so a payload arriving meanwhile already sees its types and values,
- * and forgets it again when the commit does not happen.
+ * and forgets it again when the commit does not happen. Nothing of the prepared payload but its
+ * lines is held while the commit is awaited: at high concurrency many payloads wait for the same
+ * group commit, and their points would outlive the young generation and fill the old one.
  */
-export async function journalChecked(
+export function journalChecked(
   deps: Pick<BrokerDeps, 'guard' | 'telemetry'>,
   prepared: PreparedPayload,
   journal: () => Promise<Submission>,
 ): Promise<Submission> {
-  let admission;
-  try {
-    admission = await deps.guard.admit(prepared.database, prepared.points, pathsOf(prepared));
-  } catch (err) {
-    throw counted(deps, prepared, err);
-  }
-  try {
-    const submission = await journal();
-    admission.commit();
-    return submission;
-  } catch (err) {
-    admission.cancel();
-    throw err;
-  }
+  // Chained, not awaited in one async frame: that frame would keep `prepared` until the commit.
+  return admitted(deps, prepared).then(async (admission) => {
+    try {
+      const submission = await journal();
+      admission.commit();
+      return submission;
+    } catch (err) {
+      admission.cancel();
+      throw err;
+    }
+  });
 }

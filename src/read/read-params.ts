@@ -1,14 +1,13 @@
 // Query-string parameters of the read routes, already checked against their schemas, turned into store queries.
 import { READ_DEFAULTS, type RowsParams, type SeriesParams } from '../contract/read.js';
 import { controlCharacterMessage } from '../contract/common.js';
+import { durationSeconds } from '../duration.js';
 import { InvalidRequestError } from '../errors.js';
 import { MAX_TIME_NS, MIN_TIME_NS, parseTime } from '../ingest/time.js';
 import type { RowsQuery, SeriesQuery, TagFilter } from './read-store.js';
 
 /** Defaults and limits of the read API (one table, which the route schemas read too). */
 export const DEFAULTS = READ_DEFAULTS;
-
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 
 /** Refuses a name with a control character, naming the parameter it came in (the schemas check values). */
 export function plain(value: string, param: string): string {
@@ -52,8 +51,7 @@ export function measurement(m: string | undefined, required: boolean): string | 
 
 /** `1w`, `7d`, `12h`, `30m`, `90s` or a number of seconds. */
 export function intervalSeconds(raw: string): number {
-  const m = /^(\d+)([smhdw]?)$/.exec(raw.trim());
-  const seconds = m ? Number(m[1]) * (UNIT_SECONDS[m[2] || 's'] ?? 1) : NaN;
+  const seconds = durationSeconds(raw, { whole: true }) ?? NaN;
   if (!Number.isSafeInteger(seconds) || seconds < 1) throw new InvalidRequestError('interval must be a whole duration such as 1w, 1d, 6h, 30m or 60s', 'interval');
   return seconds;
 }

@@ -5,7 +5,7 @@ import { parseLines } from '../ingest/line-protocol.js';
 import type { FieldType, Point } from '../ingest/points.js';
 import type { PendingEntry } from '../journal/submission.js';
 import type { WorkerLogger } from '../journal/worker.js';
-import { networkErrorCode } from '../influx/sink.js';
+import { networkErrorCode } from '../influx/connection.js';
 import type { StoreFacts } from './facts.js';
 import { type FieldAddition, FieldTypeCatalog, type FieldLookup, type PathOf } from './field-types.js';
 import { TagValueCounts, type TagAddition, type TagRecount } from './tag-values.js';
@@ -47,9 +47,10 @@ interface Round {
   final: boolean;
 }
 
+/** A payload admitted and being journaled: its line protocol, which is far smaller than its points. */
 interface InFlight {
   db: string;
-  points: Point[];
+  lines: string;
 }
 
 const FIELD_CONFLICT = /field type conflict: input field "(.*)" on measurement "(.*)" is type (\w+), already exists as type (\w+)/;
@@ -95,12 +96,15 @@ export class StoreGuard {
 
   /** Throws FieldTypeConflictError or TagValuesLimitError when the store would drop any of the points. */
   async check(db: string, points: Point[], pathOf: PathOf): Promise<void> {
-    await this.#judge(db, points, pathOf, false);
+    await this.#judge(db, points, pathOf, undefined);
   }
 
-  /** As check, and counts the points as the store's from now on; commit once journaled, else cancel. */
-  admit(db: string, points: Point[], pathOf: PathOf): Promise<Admission> {
-    return this.#judge(db, points, pathOf, true);
+  /**
+   * As check, and counts the points as the store's from now on; commit once journaled, else cancel.
+   * Until then the guard keeps `lines` (the points' line protocol), not the points.
+   */
+  admit(db: string, points: Point[], pathOf: PathOf, lines: string): Promise<Admission> {
+    return this.#judge(db, points, pathOf, lines);
   }
 
   /**
@@ -111,7 +115,8 @@ export class StoreGuard {
     for (const db of databases) await this.#exclusive(db, () => this.#seed(db)).catch(() => {});
   }
 
-  async #judge(db: string, points: Point[], pathOf: PathOf, record: boolean): Promise<Admission> {
+  /** `record`: the lines of a payload to count as the store's once judged; undefined only judges. */
+  async #judge(db: string, points: Point[], pathOf: PathOf, record: string | undefined): Promise<Admission> {
     const seeded = this.#seeded.get(db);
     if (!this.#locks.has(db) && this.#seeded.has(db) && (seeded === undefined || this.#clock.now() < seeded)) {
       const fast = this.#round(db, points, pathOf, { skip: new Set(), confirmed: new Map(), final: false }, record);
@@ -137,7 +142,7 @@ export class StoreGuard {
     points: Point[],
     pathOf: PathOf,
     round: Round,
-    record: boolean,
+    record: string | undefined,
   ): Admission | { fieldLookups: FieldLookup[]; tagRecounts: TagRecount[]; suspects: FieldLookup[] } {
     const tags = this.#limit > 0 ? this.tags.inspect(db, points, pathOf, this.#limit, () => this.#clock.now(), round.confirmed, round.final) : undefined;
     // As InfluxDB, which creates the series before it checks the fields: the tag limit first.
@@ -154,14 +159,14 @@ export class StoreGuard {
     const fieldLookups = round.final ? [] : fields.lookups;
     const tagRecounts = tags?.recounts ?? [];
     if (fieldLookups.length > 0 || tagRecounts.length > 0) return { fieldLookups, tagRecounts, suspects: [] };
-    if (!record) return NO_ADMISSION;
-    return this.#record(db, points, fields.additions, tags?.additions ?? []);
+    if (record === undefined) return NO_ADMISSION;
+    return this.#record(db, record, fields.additions, tags?.additions ?? []);
   }
 
-  #record(db: string, points: Point[], fieldAdditions: FieldAddition[], tagAdditions: TagAddition[]): Admission {
+  #record(db: string, lines: string, fieldAdditions: FieldAddition[], tagAdditions: TagAddition[]): Admission {
     const created = this.fields.record(db, fieldAdditions);
     const undos = this.tags.record(tagAdditions);
-    const flight: InFlight = { db, points };
+    const flight: InFlight = { db, lines };
     this.#inFlight.add(flight);
     return {
       commit: () => {
@@ -257,7 +262,7 @@ export class StoreGuard {
       }
     };
     for (const lines of this.#journal.pendingLines(db)) take(parseLines(lines));
-    for (const f of this.#inFlight) if (f.db === db) take(f.points);
+    for (const f of this.#inFlight) if (f.db === db) take(parseLines(f.lines));
     if (this.#verified.size > MAX_VERIFIED) this.#verified.clear();
     for (const s of suspects) {
       try {
@@ -302,7 +307,7 @@ export class StoreGuard {
       }
     };
     for (const lines of this.#journal.pendingLines(db)) take(parseLines(lines));
-    for (const f of this.#inFlight) if (f.db === db) take(f.points);
+    for (const f of this.#inFlight) if (f.db === db) take(parseLines(f.lines));
     return out;
   }
 
