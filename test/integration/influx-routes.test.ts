@@ -51,7 +51,7 @@ describe('one InfluxDB per metric family (QMB_INFLUX_ROUTES)', { timeout: 180_00
   });
 
   it('creates each database at start in its own InfluxDB only', async () => {
-    assert.ok(ON_A.length >= 5 && TFM.length >= 4, `spec databases: ${ON_A} / ${TFM}`);
+    assert.ok(ON_A.length >= 5 && TFM.length >= 4, `spec databases: ${ON_A.join(',')} / ${TFM.join(',')}`);
     await waitFor(async () => (await databasesOf(b)).length === ON_B.length && (await databasesOf(a)).length === ON_A.length, 20_000, 'the databases');
     assert.deepEqual(await databasesOf(a), ON_A);
     assert.deepEqual(await databasesOf(b), ON_B);
