@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock.js';
 import { dataFileError } from '../data-files.js';
 import { JOURNAL_FILE, type JournalStart, MARKER_FILE, openJournalFiles, writeMarker } from './journal-files.js';
-import { LineCache } from './line-cache.js';
+import { LineCache, type LineCacheLimits } from './line-cache.js';
 import { COLUMNS, type NewSubmission, type PendingEntry, type Row, type Submission, type SubmissionStatus, fromRow } from './submission.js';
 
 const SCHEMA = `
@@ -46,14 +46,19 @@ interface Waiting {
   reject: (err: Error) => void;
 }
 
-/** Points whose lines stay in memory after their commit, so delivery need not read them back. */
-const LINE_CACHE_POINTS = 50_000;
+/**
+ * Lines that stay in memory after their commit, so delivery need not read them back: a backlog
+ * beyond this (the store is slow or down) is read from the journal's table instead.
+ */
+const LINE_CACHE: LineCacheLimits = { points: 50_000, chars: 8 * 1024 * 1024 };
 /** How long the marker's high-water submission id may lag behind the commits (it costs an fsync). */
 const MARKER_INTERVAL_MS = 1000;
 
 export interface JournalOptions {
   /** How start-up treats a journal that is missing, damaged or not the one its marker names. */
   start?: JournalStart;
+  /** Bounds of the in-memory copy of undelivered lines (default 50,000 points, 8 Mi characters). */
+  lineCache?: LineCacheLimits;
 }
 
 /**
@@ -71,7 +76,7 @@ export class Journal extends EventEmitter {
   /** Second connection for status changes: losing one to a power cut only means a repeated write. */
   #statusDb: Database.Database;
   #clock: Clock;
-  #lineCache = new LineCache(LINE_CACHE_POINTS);
+  #lineCache: LineCache;
   #released = false;
   #queue: Waiting[] = [];
   #scheduled = false;
@@ -89,6 +94,7 @@ export class Journal extends EventEmitter {
     this.file = path.join(dataDir, JOURNAL_FILE);
     this.markerFile = path.join(dataDir, MARKER_FILE);
     this.#clock = clock;
+    this.#lineCache = new LineCache(options.lineCache ?? LINE_CACHE);
     const opened = openJournalFiles(dataDir, SCHEMA, options.start);
     this.#db = opened.db;
     this.#addColumns();
@@ -180,6 +186,11 @@ export class Journal extends EventEmitter {
 
   get pendingSubmissions(): number {
     return this.#pendingSubmissions;
+  }
+
+  /** What the in-memory copy of undelivered lines holds now (the rest is read from disk). */
+  get lineCacheUse(): { submissions: number; chars: number } {
+    return { submissions: this.#lineCache.size, chars: this.#lineCache.chars };
   }
 
   /** Commits a submission; resolves with it once it is on disk. */
