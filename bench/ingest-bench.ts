@@ -494,7 +494,7 @@ function targetLine(t: Target): string {
 async function main(): Promise<number> {
   const args = parseBenchArgs(process.argv.slice(2));
   const started = Date.now();
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  const cleanups: (() => unknown)[] = [];
   let cleaning: Promise<void> | undefined;
   const cleanup = (): Promise<void> =>
     (cleaning ??= (async () => {

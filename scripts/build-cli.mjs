@@ -12,7 +12,8 @@ const argv = process.argv.slice(2);
 const outArg = argv.indexOf('--outfile');
 const OUTFILE = path.resolve(outArg >= 0 && argv[outArg + 1] ? argv[outArg + 1] : path.join(ROOT, 'dist', 'cli', 'qmb.mjs'));
 
-const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+// eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- typed by the JSDoc cast, which the rule does not see in plain JS
+const { version } = /** @type {{ version: string }} */ (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')));
 
 /** metrics/<name>/metric.json and schema-*.json: what the registry reads, carried as text. */
 function builtinMetrics() {
@@ -30,7 +31,10 @@ function builtinMetrics() {
   return metrics;
 }
 
-/** Replaces src/bundled.ts (empty in the compiled package) with the version and the metric definitions. */
+/**
+ * Replaces src/bundled.ts (empty in the compiled package) with the version and the metric definitions.
+ * @type {import('esbuild').Plugin}
+ */
 const embed = {
   name: 'qmb-bundled',
   setup(b) {
@@ -44,14 +48,19 @@ const embed = {
 /** A native addon, or a package that loads one: the bundle must run where none was ever built. */
 const NATIVE = /(\.node$|[\\/]node_modules[\\/](better-sqlite3|bindings|node-gyp-build|prebuild-install)[\\/])/;
 
-/** The license texts of the bundled packages, which their licenses ask copies to carry. */
+/**
+ * The license texts of the bundled packages, which their licenses ask copies to carry.
+ * @param {string[]} inputs
+ */
 function licenses(inputs) {
+  /** @type {Map<string, { name: string; version: string; license: string; text: string }>} */
   const packages = new Map();
   for (const input of inputs) {
     const m = /^(.*node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(path.resolve(ROOT, input));
     if (!m || packages.has(m[1])) continue;
     const dir = m[1];
-    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- typed by the JSDoc cast, which the rule does not see in plain JS
+    const pkg = /** @type {{ name: string; version: string; license: string }} */ (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')));
     const file = readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
     packages.set(dir, { name: pkg.name, version: pkg.version, license: pkg.license, text: file ? readFileSync(path.join(dir, file), 'utf8') : '' });
   }

@@ -4,7 +4,12 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
+/**
+ * @param {string} dir
+ * @returns {string[]}
+ */
 function find(dir) {
+  /** @type {string[]} */
   let out = [];
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);

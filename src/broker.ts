@@ -41,14 +41,16 @@ export interface BrokerDeps {
   checks: CheckStore;
 }
 
-/** The sink the configuration names: InfluxDB when QMB_INFLUX_URL is set, else the embedded store. */
+/** The sink the configuration names: InfluxDB (routed by QMB_INFLUX_ROUTES) when QMB_INFLUX_URL is set, else the embedded store. */
 export function createSink(config: Config, logger?: SinkLogger): Sink {
   if (config.influxUrl) {
     return new InfluxSink({
       url: config.influxUrl,
+      routes: config.influxRoutes,
       username: config.influxUsername,
       password: config.influxPassword,
       token: config.influxToken,
+      consistency: config.influxConsistency,
       ...(logger ? { logger } : {}),
     });
   }
@@ -56,16 +58,17 @@ export function createSink(config: Config, logger?: SinkLogger): Sink {
 }
 
 /**
- * Reads where the broker writes: the embedded store through its own SQLite handle, or InfluxDB at
- * the sink's URL (else QMB_INFLUX_URL, for a sink given by a test) with the configured credentials.
+ * Reads where the broker writes: the embedded store through its own SQLite handle, or each database
+ * at the sink's InfluxDB for it (else QMB_INFLUX_URL and QMB_INFLUX_ROUTES, for a sink given by a
+ * test) with the configured credentials.
  */
 export function createReadStore(deps: Pick<BrokerDeps, 'sink' | 'config'>): ReadStore {
   const { sink, config } = deps;
   if (sink instanceof EmbeddedStore) return new EmbeddedReadStore(sink.database);
   if (sink.kind === 'embedded') throw new Error('this embedded sink has no store to read');
-  const url = sink instanceof InfluxSink ? sink.url : config.influxUrl;
+  const [url, routes] = sink instanceof InfluxSink ? [sink.url, sink.targets.routes] : [config.influxUrl, config.influxRoutes];
   if (!url) throw new Error('no InfluxDB URL to read from');
-  return new InfluxReadStore({ url, username: config.influxUsername, password: config.influxPassword, token: config.influxToken });
+  return new InfluxReadStore({ url, routes, username: config.influxUsername, password: config.influxPassword, token: config.influxToken });
 }
 
 /** Builds all collaborators; nothing runs until the worker is started. */

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { durationSeconds } from './duration.js';
 import { ConfigError } from './errors.js';
+import { type InfluxRoute, parseInfluxRoutes } from './influx/routes.js';
 
 export interface Config {
   readonly host: string;
@@ -16,6 +17,10 @@ export interface Config {
   readonly influxUsername: string | undefined;
   readonly influxPassword: string | undefined;
   readonly influxToken: string | undefined;
+  /** Databases kept in another InfluxDB than influxUrl, first match wins; empty when unset. */
+  readonly influxRoutes: readonly InfluxRoute[];
+  /** InfluxDB Enterprise's write consistency (`consistency` of /write); unset: not sent. */
+  readonly influxConsistency: InfluxConsistency | undefined;
   /** Token lifetime in seconds. */
   readonly tokenTtl: number;
   readonly maxBodyBytes: number;
@@ -47,6 +52,10 @@ export interface Config {
   /** PEM private key file of tlsCert. Absolute path. */
   readonly tlsKey: string | undefined;
 }
+
+/** The write consistency levels of InfluxDB Enterprise clusters. */
+export const INFLUX_CONSISTENCY = ['any', 'one', 'quorum', 'all'] as const;
+export type InfluxConsistency = (typeof INFLUX_CONSISTENCY)[number];
 
 type Parser = (raw: string, name: string) => unknown;
 
@@ -135,6 +144,19 @@ export const SETTINGS: Record<string, Setting> = {
   QMB_INFLUX_USERNAME: { key: 'influxUsername', parse: text, help: 'InfluxDB user name' },
   QMB_INFLUX_PASSWORD: { key: 'influxPassword', parse: text, help: 'InfluxDB password' },
   QMB_INFLUX_TOKEN: { key: 'influxToken', parse: text, help: 'InfluxDB token (Authorization: Token ...), for 2.x/3.x compatibility endpoints' },
+  QMB_INFLUX_ROUTES: {
+    key: 'influxRoutes',
+    parse: (raw, name) => Object.freeze(parseInfluxRoutes(raw, name)),
+    help: 'DATABASE=URL,... : databases (globs such as TFA_*) kept in another InfluxDB than QMB_INFLUX_URL; first match wins',
+  },
+  QMB_INFLUX_CONSISTENCY: {
+    key: 'influxConsistency',
+    parse: (raw, name) => {
+      if (!(INFLUX_CONSISTENCY as readonly string[]).includes(raw)) throw new ConfigError(`${name}: "${raw}" is not one of ${INFLUX_CONSISTENCY.join(', ')}`);
+      return raw;
+    },
+    help: 'InfluxDB Enterprise write consistency: any, one, quorum or all (sent as consistency= on /write); unset: not sent',
+  },
   QMB_TOKEN_TTL: { key: 'tokenTtl', parse: parseDuration, default: '365d', help: 'lifetime of the tokens the broker issues: 30s, 15m, 12h, 365d, 2w' },
   QMB_MAX_BODY_BYTES: { key: 'maxBodyBytes', parse: size(1024), default: String(16 * 1024 * 1024), help: 'largest request body in bytes, or 16MiB, 512k; larger bodies get 413' },
   QMB_METRICS_DIR: { key: 'metricsDir', parse: text, help: 'folder of extra metric definitions (metric.json and schema-<version>.json per metric)' },
@@ -212,7 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const dataDir = path.resolve(String(values['dataDir']));
   values['dataDir'] = dataDir;
   values['usersFile'] = path.resolve(dataDir, (values['usersFile'] as string | undefined) ?? 'users.json');
-  if (values['metricsDir']) values['metricsDir'] = path.resolve(String(values['metricsDir']));
+  if (values['metricsDir']) values['metricsDir'] = path.resolve(values['metricsDir'] as string);
   if (values['secretKey'] !== undefined && values['secretKeyFile'] !== undefined) {
     throw new ConfigError('QMB_SECRET_KEY: set either QMB_SECRET_KEY or QMB_SECRET_KEY_FILE, not both');
   }
@@ -221,6 +243,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     const [missing, given] = values['tlsCert'] === undefined ? ['QMB_TLS_CERT', 'QMB_TLS_KEY'] : ['QMB_TLS_KEY', 'QMB_TLS_CERT'];
     throw new ConfigError(`${missing}: ${given} is set; set both QMB_TLS_CERT and QMB_TLS_KEY (PEM files) for HTTPS, or neither`);
   }
-  for (const key of ['tlsCert', 'tlsKey']) if (values[key] !== undefined) values[key] = path.resolve(String(values[key]));
+  values['influxRoutes'] ??= Object.freeze([]);
+  // A database no route names needs a home: the default InfluxDB.
+  if ((values['influxRoutes'] as InfluxRoute[]).length > 0 && values['influxUrl'] === undefined) {
+    throw new ConfigError('QMB_INFLUX_ROUTES: needs QMB_INFLUX_URL, the InfluxDB of every database no route names');
+  }
+  for (const key of ['tlsCert', 'tlsKey']) if (values[key] !== undefined) values[key] = path.resolve(values[key] as string);
   return Object.freeze(values as unknown as Config);
 }

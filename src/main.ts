@@ -10,6 +10,8 @@ import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { loadTls } from './http/tls.js';
 import { Backoff } from './backoff.js';
+import { networkErrorCode } from './influx/connection.js';
+import { InfluxSink } from './influx/sink.js';
 import type { JournalStart } from './journal/journal-files.js';
 
 export interface RunningBroker {
@@ -33,22 +35,23 @@ export async function ensureFirstUser(deps: BrokerDeps): Promise<string | undefi
 
 /**
  * Creates every database the metrics write to, so dashboards find them before the first write.
- * While the store is unreachable (the sink says so once) it tries again with backoff until it
- * succeeds or `signal` aborts (the broker stops).
+ * Those whose store is unreachable (the sink says so once) are tried again with backoff until
+ * they succeed or `signal` aborts (the broker stops); with several InfluxDBs, one that is down
+ * holds up only its own databases.
  */
 async function createDatabases(deps: BrokerDeps, log: { warn(obj: object, msg: string): void }, signal: AbortSignal): Promise<void> {
   const backoff = new Backoff({ baseMs: 500, maxMs: 30_000 });
   let todo = deps.registry.databases();
   for (let failures = 1; todo.length > 0; failures++) {
     const left: string[] = [];
-    for (const [i, db] of todo.entries()) {
+    for (const db of todo) {
       if (signal.aborted) return;
       try {
         await deps.sink.createDatabase(db);
       } catch (err) {
-        if (deps.sink.unreachable !== undefined) {
-          left.push(...todo.slice(i));
-          break;
+        if (networkErrorCode((err as Error).cause) !== undefined) {
+          left.push(db);
+          continue;
         }
         // Not fatal: the delivery worker creates a missing database on its first write.
         log.warn({ database: db, err: (err as Error).message }, 'could not create database at start');
@@ -71,6 +74,12 @@ export async function startBroker(config: Config, options: { journalStart?: Jour
   const tls = loadTls(config);
   const deps = createBroker(config, { logger: log, ...options });
   if (deps.journal.notice) log.warn({ journal: deps.journal.file, journal_id: deps.journal.journalId }, deps.journal.notice);
+  if (deps.sink instanceof InfluxSink) {
+    // A route that matches no database is most likely a typo or the wrong case: its family goes to the default InfluxDB.
+    for (const pattern of deps.sink.targets.unmatched(deps.registry.databases())) {
+      log.warn({ route: pattern }, `QMB_INFLUX_ROUTES: ${pattern} matches no database the metrics write to (names are case-sensitive)`);
+    }
+  }
   let app: FastifyInstance;
   let url: string;
   try {

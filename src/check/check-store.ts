@@ -59,6 +59,7 @@ export class SqliteCheckStore implements CheckStore {
     this.#get = this.#db.prepare('SELECT id, summary, rows FROM checks WHERE id = ?');
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- synchronous SQLite behind an async interface: async makes a throw a rejection
   async save(result: CheckResult): Promise<CheckResult & { id: number }> {
     const { id: _ignored, rows, ...summary } = result;
     const id = this.#db.transaction(() => {
@@ -69,6 +70,7 @@ export class SqliteCheckStore implements CheckStore {
     return { ...result, id };
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- synchronous SQLite behind an async interface: async makes a throw a rejection
   async get(id: number): Promise<(CheckResult & { id: number }) | undefined> {
     const r = this.#get.get(id) as { id: number; summary: string; rows: string } | undefined;
     if (!r) return undefined;
@@ -76,6 +78,7 @@ export class SqliteCheckStore implements CheckStore {
     return { id: r.id, ...summary, rows: JSON.parse(r.rows) as CheckResult['rows'] };
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- synchronous SQLite behind an async interface: async makes a throw a rejection
   async list(query: CheckListQuery = {}): Promise<CheckSummary[]> {
     const limit = Math.min(Math.max(1, query.limit ?? CHECK_LIST_DEFAULTS.limit), CHECK_LIST_DEFAULTS.maxLimit);
     const where: string[] = [];
@@ -93,6 +96,7 @@ export class SqliteCheckStore implements CheckStore {
     return rows.map((r) => ({ id: r.id, ...(JSON.parse(r.summary) as Omit<CheckSummary, 'id'>) }));
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- synchronous SQLite behind an async interface: async makes a throw a rejection
   async close(): Promise<void> {
     this.#db.close();
   }

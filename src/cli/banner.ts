@@ -37,7 +37,8 @@ export interface BannerOptions {
 /** The lines `qmb serve` prints on stderr once it listens. */
 export function startBanner(config: Config, options: BannerOptions): string[] {
   const base = options.url.replace('0.0.0.0', '127.0.0.1');
-  const store = config.influxUrl ? `InfluxDB at ${config.influxUrl}` : `the embedded store in ${config.dataDir}`;
+  const routes = config.influxRoutes.map((r) => `${r.pattern} at ${r.url}`).join(', ');
+  const store = config.influxUrl ? `InfluxDB at ${config.influxUrl}${routes ? ` (${routes})` : ''}` : `the embedded store in ${config.dataDir}`;
   const { assignments, note } = cliAssignments(config);
   const qmb = `${assignments.join(' ')} npx qmb`;
   const lines = [`Quality Metrics Broker listening on ${base}, writing to ${store}`];

@@ -253,7 +253,7 @@ export function demoChecks(payloads: DemoPayload[] = demoPayloads()): DemoCheck[
   ];
   const tfm = payloads.filter((p) => p.metric === 'tfm_image_size');
   const tfmLast = tfm.at(-1)!.body as unknown as { metadata: { git_info: Record<string, string> } };
-  const rebuild = structuredClone(tfmLast) as { metadata: { git_info: Record<string, string> } };
+  const rebuild = structuredClone(tfmLast);
   rebuild.metadata.git_info = { ...rebuild.metadata.git_info, commit_id: tfmCommit('rebuild'), commit_title: 'ci: rebuild with the same toolchain', commit_time: time };
   return [
     // A release against the one before: the commit tagged v2.10 is eight commits back.

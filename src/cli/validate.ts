@@ -49,7 +49,7 @@ async function online(file: string, push: PushOptions): Promise<Verdict> {
   const answer = r.body ?? {};
   if (r.outcome === 'valid') {
     const line = `ok metric=${String(answer['metric'])} database=${String(answer['database'])} points=${r.points ?? 0}${duplicatesNote(r.duplicates ?? 0, r.duplicateItems ?? [])}`;
-    return { ok: true, line, details: [], lines: String(answer['line_protocol'] ?? '') };
+    return { ok: true, line, details: [], lines: typeof answer['line_protocol'] === 'string' ? answer['line_protocol'] : '' };
   }
   // No answer about the file (unreachable, a redirect), or none this token may have: the run fails as a whole.
   if (r.outcome !== 'rejected') throw new Error(r.message ?? `no answer from ${pushTarget(push)}`);
@@ -79,7 +79,7 @@ export function registerValidate(program: Command): void {
         judge = (file) => online(file, push);
       } else {
         const registry = loadRegistry({ extraDir: config.metricsDir });
-        judge = async (file) => offline(file)(registry);
+        judge = (file) => Promise.resolve(offline(file)(registry));
       }
       let bad = 0;
       for (const file of files) {

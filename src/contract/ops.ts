@@ -15,7 +15,15 @@ export const ReadyAnswer = Type.Object(
       {
         journal: check({ pending_submissions: Type.Integer(), pending_points: Type.Integer(), limit_points: Type.Integer() }),
         storage: check({ free_bytes: Type.Integer(), min_free_bytes: Type.Integer() }),
-        sink: check({ failing_for_seconds: Type.Integer(), kind: Type.Union([Type.Literal('influxdb'), Type.Literal('embedded')]) }),
+        sink: check({
+          failing_for_seconds: Type.Integer(),
+          kind: Type.Union([Type.Literal('influxdb'), Type.Literal('embedded')]),
+          targets: Type.Optional(
+            Type.Array(Type.Object({ url: Type.String(), ok: Type.Boolean(), detail: Type.String() }, { additionalProperties: false }), {
+              description: 'with QMB_INFLUX_ROUTES: each InfluxDB, the default first; the sink is ready when all are',
+            }),
+          ),
+        }),
       },
       { additionalProperties: false },
     ),

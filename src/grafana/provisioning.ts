@@ -1,5 +1,6 @@
 // The Grafana provisioning files: data sources (one per database) and the dashboards provider.
 import { Document, Scalar, YAMLMap } from 'yaml';
+import { type InfluxRoute, InfluxTargets } from '../influx/routes.js';
 import { dataSources } from './databases.js';
 import { codeChurnDashboard } from './dashboard-code-churn.js';
 import { complexityDashboard } from './dashboard-complexity.js';
@@ -17,6 +18,8 @@ export const DEFAULT_DASHBOARDS_PATH = '/etc/grafana/dashboards/quality-metrics'
 export interface ProvisioningOptions {
   /** InfluxDB as Grafana's server reaches it. */
   influxUrl?: string;
+  /** Databases at another InfluxDB (as QMB_INFLUX_ROUTES, with URLs as Grafana reaches them). */
+  influxRoutes?: readonly InfluxRoute[];
   /** The folder Grafana reads the dashboard JSON files from. */
   dashboardsPath?: string;
   /** Start of the dashboards' default time range: a date or a Grafana relative time (`now-2y`). */
@@ -52,11 +55,12 @@ function yamlFile(content: Record<string, unknown>): string {
 }
 
 /**
- * The data sources file. InfluxDB credentials come from Grafana's environment
+ * The data sources file: each database at its InfluxDB (the route that names it, else `influxUrl`),
+ * as the broker's QMB_INFLUX_ROUTES sends it there. InfluxDB credentials come from Grafana's environment
  * (`INFLUX_USER`, `INFLUX_PASSWORD`), which Grafana expands in provisioning files; left unset,
  * they are empty and Grafana connects without credentials.
  */
-export function dataSourcesYaml(influxUrl: string): string {
+export function dataSourcesYaml(influxUrl: string, routes: readonly InfluxRoute[] = []): string {
   let url: URL;
   try {
     url = new URL(influxUrl);
@@ -64,7 +68,7 @@ export function dataSourcesYaml(influxUrl: string): string {
     throw new Error(`--influx-url: "${influxUrl}" is not a URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--influx-url: "${influxUrl}" is not an http or https URL`);
-  const clean = influxUrl.replace(/\/+$/, '');
+  const targets = new InfluxTargets(influxUrl, routes);
   return yamlFile({
     apiVersion: 1,
     datasources: dataSources().map(({ database, uid }) => ({
@@ -72,7 +76,7 @@ export function dataSourcesYaml(influxUrl: string): string {
       uid: quoted(uid),
       type: 'influxdb',
       access: 'proxy',
-      url: quoted(clean),
+      url: quoted(targets.urlFor(database)),
       // `database` for Grafana before 9, `jsonData.dbName` for later versions.
       database: quoted(database),
       user: '${INFLUX_USER}',
@@ -123,7 +127,7 @@ export function dashboards(): Record<string, JsonObject> {
  */
 export function provisioningFiles(options: ProvisioningOptions = {}): Map<string, string> {
   const files = new Map<string, string>();
-  files.set('provisioning/datasources/quality-metrics.yaml', dataSourcesYaml(options.influxUrl ?? DEFAULT_INFLUX_URL));
+  files.set('provisioning/datasources/quality-metrics.yaml', dataSourcesYaml(options.influxUrl ?? DEFAULT_INFLUX_URL, options.influxRoutes));
   files.set('provisioning/dashboards/quality-metrics.yaml', dashboardProviderYaml(options.dashboardsPath ?? DEFAULT_DASHBOARDS_PATH));
   const time = { from: timeFromOption(options.timeFrom ?? DEFAULT_TIME_FROM), to: 'now' };
   for (const [name, dashboard] of Object.entries(dashboards())) {

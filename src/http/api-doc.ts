@@ -77,6 +77,6 @@ export function registerApiDocRoute(app: FastifyInstance): void {
         response: { 200: Type.Object({ openapi: Type.String(), info: Type.Object({}), paths: Type.Object({}) }, { description: 'OpenAPI 3 document' }), ...errors([]) },
       },
     },
-    async () => app.swagger(),
+    () => app.swagger(),
   );
 }

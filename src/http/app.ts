@@ -1,6 +1,5 @@
 // The app factory: a Fastify server with every route, not yet listening.
 import { randomUUID } from 'node:crypto';
-import type { ErrorObject } from 'ajv';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { BrokerDeps } from '../broker.js';
@@ -53,7 +52,7 @@ function contentLength(header: string | string[] | undefined): number | undefine
 function validationError(err: FastifyError, request: FastifyRequest): InvalidRequestError {
   const errors = err.validation ?? [];
   if (err.validationContext !== 'body') return invalidRequest(errors);
-  const details = toDetails(errors as unknown as ErrorObject[], request.body);
+  const details = toDetails(errors, request.body);
   const first = details[0];
   const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
   return new InvalidRequestError(`request body is not valid: ${first ? `${first.path || '/'}: ${first.message}` : err.message}${more}`, details);
@@ -125,8 +124,8 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
     closing = true;
     return listener ? fastifyClose(listener) : fastifyClose();
   }) as typeof app.close;
-  app.addHook('onRequest', async () => {
-    if (closing) throw new ShuttingDownError();
+  app.addHook('onRequest', (_request, _reply, done) => {
+    done(closing ? new ShuttingDownError() : undefined);
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);

@@ -193,10 +193,11 @@ export function registerCheckRoutes(app: FastifyInstance, deps: BrokerDeps, stor
     {
       onRequest: auth,
       // The JSON parser keeps number literals (JsonBody); the schema is checked on the plain tree.
-      preValidation: async (request) => {
+      preValidation: (request, _reply, done) => {
         const parsed = jsonBodyOf(request);
         bodies.set(request, parsed);
         request.body = parsed.plain;
+        done();
       },
       validatorCompiler: compile,
       schema: {
@@ -247,7 +248,7 @@ export function registerCheckRoutes(app: FastifyInstance, deps: BrokerDeps, stor
         response: { 200: Type.Unsafe({ type: 'object', additionalProperties: true, description: 'a draft-07 JSON Schema' }), ...errors([]) },
       },
     },
-    async () => budgetsJsonSchema(),
+    () => budgetsJsonSchema(),
   );
 
   app.get(
@@ -299,7 +300,7 @@ export function registerCheckRoutes(app: FastifyInstance, deps: BrokerDeps, stor
       const { points, truncated } = await seriesHistory(metric, row.series, source, q.limit ?? 100);
       const revisions = new Set(points.map((p) => p.revision));
       const stored = found.head.revisions.find((r) => revisions.has(r));
-      const headRevision = stored ?? (found.head.revisions.length === 1 ? (found.head.revisions[0] as string) : null);
+      const headRevision = stored ?? (found.head.revisions.length === 1 ? (found.head.revisions[0] ?? null) : null);
       return {
         check: id,
         row: q.row,

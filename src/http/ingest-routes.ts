@@ -195,7 +195,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
         response: { 200: described(ref(SubmissionSchema), 'the submission'), ...errors([401, 404]) },
       },
     },
-    async (request) => submissionJson(visible(request, request.params.id)),
+    (request) => submissionJson(visible(request, request.params.id)),
   );
 
   r.get(
@@ -210,7 +210,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
         response: { 200: described(SubmissionListSchema, 'submissions and counts by status'), ...errors([400, 401]) },
       },
     },
-    async (request) => {
+    (request) => {
       const { status, limit = 100, before } = request.query;
       // Newest first, only metrics the caller may write: page through until the limit is filled.
       const user = request.user!;
@@ -241,7 +241,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
         },
       },
     },
-    async (request) => {
+    (request) => {
       const s = visible(request, request.params.id);
       if (!deps.journal.retry(s.id)) throw new InvalidRequestError(`submission ${s.id} is ${s.status}, only rejected ones can be retried`);
       return submissionJson(deps.journal.get(s.id)!);

@@ -20,7 +20,7 @@ const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAA
 export function registerLegacyRoutes(app: FastifyInstance, deps: BrokerDeps, stamp: AcceptStamp, slots: IngestSlots): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  r.get('/', { schema: { tags: ['legacy'], summary: 'Broker identification', response: { 200: InfoAnswer, ...errors([]) } } }, async () => ({
+  r.get('/', { schema: { tags: ['legacy'], summary: 'Broker identification', response: { 200: InfoAnswer, ...errors([]) } } }, () => ({
     type: 'INFO' as const,
     data: 'Quality Metrics' as const,
   }));

@@ -1,19 +1,23 @@
-// Reading InfluxDB 1.x with InfluxQL over /query; answers parsed without losing nanosecond times.
+// Reading InfluxDB 1.x with InfluxQL over /query, each database at its InfluxDB; answers parsed without losing nanosecond times.
 import { parse } from 'lossless-json';
 import { NotFoundError } from '../errors.js';
-import { type InfluxOptions, influxAuthHeaders } from './sink.js';
+import { type InfluxOptions, influxAuthHeaders } from './connection.js';
 import { ident, tagConditions, whereClause } from './influxql.js';
+import { InfluxTargets } from './routes.js';
 import type { FieldJson, FieldKey, PointRow, PointRowsQuery, ReadStore, RowsAnswer, RowsQuery, SeriesAnswer, SeriesQuery, TagFilter } from '../read/read-store.js';
 import { type RawRow, type RawTableRow, finishRows, finishSeries, sortedUnique, toFieldJson } from '../read/shape.js';
 
 /** Same connection settings as the sink's. */
 export type InfluxReadOptions = InfluxOptions;
 
+/** A JSON scalar of an answer; integers beyond 2^53 arrive as bigint (see parseNumber). */
+type InfluxValue = string | number | bigint | boolean | null;
+
 interface InfluxSeries {
   name?: string;
   tags?: Record<string, string>;
   columns: string[];
-  values?: unknown[][];
+  values?: InfluxValue[][];
 }
 
 /** Integers stay exact (bigint) so times keep their nanoseconds; other numbers become numbers. */
@@ -29,24 +33,28 @@ const FIELD_TYPES = new Set(['integer', 'float', 'string', 'boolean']);
 
 export class InfluxReadStore implements ReadStore {
   readonly kind = 'influxdb' as const;
-  readonly #url: string;
+  readonly #targets: InfluxTargets;
   readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
 
   constructor(options: InfluxReadOptions) {
-    this.#url = options.url.replace(/\/+$/, '');
+    this.#targets = new InfluxTargets(options.url, options.routes);
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#fetch = options.fetch ?? fetch;
     this.#headers = influxAuthHeaders(options);
   }
 
-  /** Runs one statement and returns its series; a missing database becomes NotFoundError. */
-  async #query(q: string, db?: string, micro = false): Promise<InfluxSeries[]> {
+  /**
+   * Runs one statement at the InfluxDB of `db` (else at `url`) and returns its series; a missing
+   * database becomes NotFoundError.
+   */
+  async #query(q: string, db?: string, micro = false, url?: string): Promise<InfluxSeries[]> {
     // Microseconds since the epoch stay below 2^53: such an answer is parsed by JSON.parse, many times faster.
     const params = new URLSearchParams({ q, epoch: micro ? 'u' : 'ns' });
     if (db !== undefined) params.set('db', db);
-    const res = await this.#fetch(`${this.#url}/query`, {
+    const base = url ?? (db !== undefined ? this.#targets.urlFor(db) : this.#targets.defaultUrl);
+    const res = await this.#fetch(`${base}/query`, {
       method: 'POST',
       body: params.toString(),
       headers: { ...this.#headers, 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -67,15 +75,21 @@ export class InfluxReadStore implements ReadStore {
     return body.results?.[0]?.series ?? [];
   }
 
+  /** The databases at one InfluxDB that are routed to it (another may hold an old copy). */
+  async #databasesAt(url: string): Promise<string[]> {
+    const series = await this.#query('SHOW DATABASES', undefined, false, url);
+    const names = series.flatMap((s) => (s.values ?? []).map((v) => String(v[0])));
+    return names.filter((n) => n !== '_internal' && this.#targets.urlFor(n) === url);
+  }
+
   /** InfluxDB answers SHOW on an unknown database with an empty result on some versions: check first. */
   async #requireDb(db: string): Promise<void> {
-    if (!(await this.databases()).includes(db)) throw new NotFoundError(`database ${db}`);
+    if (!(await this.#databasesAt(this.#targets.urlFor(db))).includes(db)) throw new NotFoundError(`database ${db}`);
   }
 
   async databases(): Promise<string[]> {
-    const series = await this.#query('SHOW DATABASES');
-    const names = series.flatMap((s) => (s.values ?? []).map((v) => String(v[0])));
-    return sortedUnique(names.filter((n) => n !== '_internal'));
+    const each = await Promise.all(this.#targets.urls().map((url) => this.#databasesAt(url)));
+    return sortedUnique(each.flat());
   }
 
   async measurements(db: string): Promise<string[]> {

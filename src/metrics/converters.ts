@@ -113,7 +113,7 @@ const TFM_TAGS: [string, string, string][] = [
 
 /** TF-M image size: one point per payload, a field per file and section, tags from git and build info. */
 export const convertTfmImageSize: Converter = (payload, ctx) => {
-  const meta = (isObject(payload['metadata']) ? payload['metadata'] : {}) as Obj;
+  const meta = isObject(payload['metadata']) ? payload['metadata'] : {};
   const tags: [string, string][] = [];
   for (const [key, group, tag] of TFM_TAGS) {
     const parent = group ? meta[group] : meta;

@@ -55,7 +55,8 @@ function makeValidators(): { compile(schema: object, where: string): ValidateFun
   const draft04 = new AjvDraft04(opts);
   return {
     compile(schema, where) {
-      const declared = String((schema as { $schema?: unknown }).$schema ?? '');
+      const { $schema } = schema as { $schema?: unknown };
+      const declared = typeof $schema === 'string' ? $schema : '';
       const ajv = declared.includes('draft-04') ? draft04 : declared.includes('2020-12') ? draft2020 : draft07;
       try {
         return ajv.compile(schema);

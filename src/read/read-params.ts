@@ -4,7 +4,7 @@ import { controlCharacterMessage } from '../contract/common.js';
 import { durationSeconds } from '../duration.js';
 import { InvalidRequestError } from '../errors.js';
 import { MAX_TIME_NS, MIN_TIME_NS, parseTime } from '../ingest/time.js';
-import type { Aggregate, RowsQuery, SeriesQuery, TagFilter } from './read-store.js';
+import type { RowsQuery, SeriesQuery, TagFilter } from './read-store.js';
 
 /** Defaults and limits of the read API (one table, which the route schemas read too). */
 export const DEFAULTS = READ_DEFAULTS;
@@ -75,7 +75,7 @@ function fieldList(field: string[] | undefined, required: boolean): string[] | u
 
 export function seriesQuery(q: SeriesParams): SeriesQuery {
   const { from, to } = range(q);
-  const aggregate = q.aggregate === undefined || q.aggregate === 'raw' ? undefined : (q.aggregate as Aggregate);
+  const aggregate = q.aggregate === undefined || q.aggregate === 'raw' ? undefined : q.aggregate;
   if (aggregate && q.interval === undefined) throw new InvalidRequestError('an aggregate needs an interval (e.g. interval=1w)', 'interval');
   if (!aggregate && q.interval !== undefined) throw new InvalidRequestError('interval needs an aggregate (last, max, mean, sum)', 'aggregate');
   const interval = q.interval === undefined ? undefined : intervalSeconds(q.interval);

@@ -26,11 +26,13 @@ export interface SinkLogger {
 export interface Health {
   ok: boolean;
   detail: string;
+  /** With several stores (QMB_INFLUX_ROUTES): each one's answer. */
+  targets?: { url: string; ok: boolean; detail: string }[];
 }
 
 export interface Sink {
   readonly kind: 'influxdb' | 'embedded';
-  /** While the store cannot be reached: the network error code (`ECONNREFUSED`, ...); else undefined. */
+  /** While the store (or one of several) cannot be reached: the network error code (`ECONNREFUSED`, ...); else undefined. */
   readonly unreachable?: string | undefined;
   /** Writes line protocol (precision ns) to a database. Never throws: failures are results. */
   write(database: string, lines: string): Promise<WriteResult>;

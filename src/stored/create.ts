@@ -19,11 +19,12 @@ const UNKNOWN: StoreFacts = {
   tagValues: () => Promise.reject(new Error('this sink cannot be asked')),
 };
 
-/** The facts of a sink: its SQLite tables, or InfluxDB at its URL with the configured credentials. */
+/** The facts of a sink: its SQLite tables, or each database's InfluxDB with the configured credentials. */
 export function factsOf(sink: Sink, config: Config): StoreFacts {
   if (sink instanceof EmbeddedStore) return new EmbeddedFacts(sink.database);
   if (sink instanceof InfluxSink) {
-    return new InfluxFacts({ url: sink.url, username: config.influxUsername, password: config.influxPassword, token: config.influxToken });
+    const { url, targets } = sink;
+    return new InfluxFacts({ url, routes: targets.routes, username: config.influxUsername, password: config.influxPassword, token: config.influxToken });
   }
   return UNKNOWN;
 }

@@ -132,7 +132,10 @@ export class FieldTypeCatalog {
 
   #entry(state: DbState, measurement: string, field: string): FieldEntry {
     let fields = state.fields.get(measurement);
-    if (!fields) state.fields.set(measurement, (fields = new Map()));
+    if (!fields) {
+      fields = new Map();
+      state.fields.set(measurement, fields);
+    }
     let e = fields.get(field);
     if (!e) fields.set(field, (e = { summary: 0, shards: new Map() }));
     return e;

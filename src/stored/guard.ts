@@ -5,7 +5,7 @@ import { parseLines } from '../ingest/line-protocol.js';
 import type { FieldType, Point } from '../ingest/points.js';
 import type { PendingEntry } from '../journal/submission.js';
 import type { WorkerLogger } from '../journal/worker.js';
-import { networkErrorCode } from '../influx/sink.js';
+import { networkErrorCode } from '../influx/connection.js';
 import type { StoreFacts } from './facts.js';
 import { type FieldAddition, FieldTypeCatalog, type FieldLookup, type PathOf } from './field-types.js';
 import { TagValueCounts, type TagAddition, type TagRecount } from './tag-values.js';
@@ -294,7 +294,10 @@ export class StoreGuard {
       const set = new Set<string>();
       out.set(r.key, set);
       let byTag = wanted.get(r.measurement);
-      if (!byTag) wanted.set(r.measurement, (byTag = new Map()));
+      if (!byTag) {
+        byTag = new Map();
+        wanted.set(r.measurement, byTag);
+      }
       byTag.set(r.tag, set);
     }
     const take = (points: Point[]): void => {

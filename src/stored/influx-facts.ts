@@ -2,7 +2,8 @@
 import { SHARD_NS } from '../embedded/schema.js';
 import type { FieldType } from '../ingest/points.js';
 import { ident, literal } from '../influx/influxql.js';
-import { type InfluxOptions, influxAuthHeaders } from '../influx/sink.js';
+import { type InfluxOptions, influxAuthHeaders } from '../influx/connection.js';
+import { InfluxTargets } from '../influx/routes.js';
 import type { FieldTypeSummary, StoreFacts } from './facts.js';
 
 interface Result {
@@ -28,24 +29,27 @@ export function parseGoDuration(text: string): bigint | undefined {
   return ns > 0 ? BigInt(Math.round(ns)) : undefined;
 }
 
-/** Asks InfluxDB 1.x (or a server of its /query API) with the sink's URL and credentials. */
+/** Asks InfluxDB 1.x (or a server of its /query API) with the sink's URLs and credentials. */
 export class InfluxFacts implements StoreFacts {
-  readonly #url: string;
+  readonly #targets: InfluxTargets;
   readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
 
   constructor(options: InfluxOptions) {
-    this.#url = options.url.replace(/\/+$/, '');
+    this.#targets = new InfluxTargets(options.url, options.routes);
     this.#headers = influxAuthHeaders(options);
     // Asked while a client waits for its answer: a slow store must not hold ingest up for long.
     this.#timeoutMs = options.timeoutMs ?? 5000;
   }
 
-  /** Runs statements (joined by `;`) and returns one result each; a missing database is an empty result. */
-  async #query(db: string | undefined, statements: string[]): Promise<Result[]> {
+  /**
+   * Runs statements (joined by `;`) about `db` at its InfluxDB and returns one result each; a missing
+   * database is an empty result. `withDb: false` leaves `db=` out (statements that name it with ON).
+   */
+  async #query(db: string, statements: string[], withDb = true): Promise<Result[]> {
     const params = new URLSearchParams({ q: statements.join('; ') });
-    if (db !== undefined) params.set('db', db);
-    const res = await fetch(`${this.#url}/query`, {
+    if (withDb) params.set('db', db);
+    const res = await fetch(`${this.#targets.urlFor(db)}/query`, {
       method: 'POST',
       body: params.toString(),
       headers: { ...this.#headers, 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -78,7 +82,7 @@ export class InfluxFacts implements StoreFacts {
    * keep their old bounds; the broker assumes the current one for all.
    */
   async shardDuration(db: string): Promise<bigint> {
-    const [r] = await this.#query(undefined, [`SHOW RETENTION POLICIES ON ${ident(db)}`]);
+    const [r] = await this.#query(db, [`SHOW RETENTION POLICIES ON ${ident(db)}`], false);
     const s = InfluxFacts.#fail(r ?? {}).series?.[0];
     if (!s) return SHARD_NS;
     const col = (name: string): number => s.columns.indexOf(name);

@@ -204,9 +204,15 @@ export class TagValueCounts {
     options: { complete: boolean; lowerOnly: boolean; retryAt?: number; countedAt?: number },
   ): TagState {
     let byMeasurement = this.#states.get(db);
-    if (!byMeasurement) this.#states.set(db, (byMeasurement = new Map()));
+    if (!byMeasurement) {
+      byMeasurement = new Map();
+      this.#states.set(db, byMeasurement);
+    }
     let byTag = byMeasurement.get(measurement);
-    if (!byTag) byMeasurement.set(measurement, (byTag = new Map()));
+    if (!byTag) {
+      byTag = new Map();
+      byMeasurement.set(measurement, byTag);
+    }
     const old = byTag.get(tag);
     if (old) {
       this.#seenTotal -= old.seen.size;

@@ -74,3 +74,21 @@ test("--time-from sets where every dashboard's default time range starts; a bad 
   assert.equal(bad.stderr.trim().split('\n').length, 1);
   assert.match(bad.stderr, /^qmb: --time-from: "last year"/);
 });
+
+test('--influx-routes points each database\'s data source at its InfluxDB, as QMB_INFLUX_ROUTES does; a bad entry fails with one line', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'qmb-grafana-export-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const r = qmb(['grafana', 'export', dir, '--influx-url', 'http://influx-a:8086', '--influx-routes', 'TFM_*=http://influx-b:8086,TFA_ImageSize=http://influx-c:8086']);
+  assert.equal(r.status, 0, r.stderr);
+  const ds = readFileSync(path.join(dir, 'provisioning/datasources/quality-metrics.yaml'), 'utf8');
+  const urls = new Map([...ds.matchAll(/name: "([^"]+)"[\s\S]*?url: "([^"]+)"/g)].map((m) => [m[1], m[2]]));
+  assert.equal(urls.size, 10);
+  for (const [db, url] of urls) {
+    const expected = db?.startsWith('TFM_') ? 'http://influx-b:8086' : db === 'TFA_ImageSize' ? 'http://influx-c:8086' : 'http://influx-a:8086';
+    assert.equal(url, expected, db);
+  }
+  const bad = qmb(['grafana', 'export', dir, '--influx-routes', 'TFM_*']);
+  assert.equal(bad.status, 1);
+  assert.equal(bad.stderr.trim().split('\n').length, 1);
+  assert.match(bad.stderr, /^qmb: --influx-routes: entry "TFM_\*" is not DATABASE=URL/);
+});

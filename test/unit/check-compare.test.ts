@@ -39,7 +39,7 @@ describe('sizes', () => {
   it('derives <IMAGE>_total from the sections of each image', () => {
     const gate = registry.get('tfa_image_size')!.gate;
     const obs = observe(gate, [{ measurement: 'fvp', tags: { BinMode: 'Debug', CommitID: 'a' }, fields: { BL31_T: 100, BL31_D: 20, BL2_T: 7 }, time: 1n }]);
-    const byField = Object.fromEntries([...obs.values()].map((o) => [o.series['field'], [o.samples[0]?.value, o.total === true]]));
+    const byField = Object.fromEntries([...obs.values()].map((o) => [String(o.series['field']), [o.samples[0]?.value, o.total === true]] as const));
     assert.deepEqual(byField, { BL31_T: [100, false], BL31_D: [20, false], BL2_T: [7, false], BL31_total: [120, true], BL2_total: [7, true] });
     const tfm = registry.get('tfm_image_size')!.gate;
     const t = observe(tfm, [{ measurement: 'TFM_ImageSize_Statistics', tags: { Target: 'AN521', Compiler: 'GNUARM', BuildType: 'Release', CmakeConfig: 'Default', CommitID: 'a' }, fields: { tfm_s_t: 10, tfm_s_d: 5, bl2_b: 1 }, time: 1n }]);

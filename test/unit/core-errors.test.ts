@@ -95,7 +95,7 @@ describe('parseLossless', () => {
     const v = parseLossless('{"a": 5, "b": 5.0, "c": 1e3, "d": 12345678901234567890, "e": [-0.50]}') as Record<string, unknown>;
     for (const [k, lit] of [['a', '5'], ['b', '5.0'], ['c', '1e3'], ['d', '12345678901234567890']] as const) {
       assert.ok(v[k] instanceof JsonNumber);
-      assert.equal((v[k] as JsonNumber).literal, lit);
+      assert.equal(v[k].literal, lit);
     }
     assert.equal((v['a'] as JsonNumber).isIntegerLiteral, true);
     assert.equal((v['b'] as JsonNumber).isIntegerLiteral, false);

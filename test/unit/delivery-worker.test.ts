@@ -16,15 +16,16 @@ class ScriptedSink implements Sink {
   writes: { db: string; lines: string }[] = [];
   created: string[] = [];
   answer: (db: string, lines: string) => WriteResult = () => ({ ok: true });
-  async write(db: string, lines: string): Promise<WriteResult> {
+  write(db: string, lines: string): Promise<WriteResult> {
     this.writes.push({ db, lines });
-    return this.answer(db, lines);
+    return Promise.resolve(this.answer(db, lines));
   }
-  async createDatabase(db: string): Promise<void> {
+  createDatabase(db: string): Promise<void> {
     this.created.push(db);
+    return Promise.resolve();
   }
-  async ping(): Promise<Health> {
-    return { ok: true, detail: 'scripted' };
+  ping(): Promise<Health> {
+    return Promise.resolve({ ok: true, detail: 'scripted' });
   }
   async close(): Promise<void> {}
 }

@@ -41,7 +41,7 @@ test('the installed tree matches the lock for those packages', () => {
     if (!where || pkg.optional) continue;
     let installed: { version?: string; engines?: { node?: string } };
     try {
-      installed = readJson(path.join(where, 'package.json')) as typeof installed;
+      installed = readJson(path.join(where, 'package.json'));
     } catch {
       continue; // not installed here (e.g. a dev-only package pruned away)
     }

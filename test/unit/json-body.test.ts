@@ -9,7 +9,7 @@ import { firstInvalidUtf8, loneSurrogateEscape, placeAt } from '../../src/ingest
 import { JsonBody, JsonNumber, type LosslessValue, MAX_JSON_DEPTH, parseLossless } from '../../src/ingest/json.js';
 
 /** The tree with every JsonNumber shown as `#<literal>`, for comparison. */
-function show(v: LosslessValue | unknown): unknown {
+function show(v: unknown): unknown {
   if (v instanceof JsonNumber) return `#${v.literal}`;
   if (Array.isArray(v)) return v.map(show);
   if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, show(x)]));

@@ -35,7 +35,7 @@ function readTable(file: string): FixtureTable {
   assert.ok(isRecord(raw), `${file}: not an object`);
   const { valid, invalid } = raw;
   assert.ok(Array.isArray(valid) && Array.isArray(invalid), `${file}: "valid" and "invalid" must be arrays`);
-  for (const c of [...valid, ...invalid] as unknown[]) {
+  for (const c of [...(valid as unknown[]), ...(invalid as unknown[])]) {
     assert.ok(isRecord(c) && typeof c['name'] === 'string' && 'payload' in c, `${file}: each case needs "name" and "payload"`);
   }
   for (const c of invalid as Record<string, unknown>[]) {

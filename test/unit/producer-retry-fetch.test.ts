@@ -5,10 +5,10 @@ import { fetchWithRetry, NetworkError } from '../../src/producer/retry-fetch.js'
 
 function answers(list: Array<Response | Error>): { fetch: typeof fetch; calls: () => number } {
   let i = 0;
-  const fake = (async () => {
+  const fake = (() => {
     const a = list[Math.min(i++, list.length - 1)];
-    if (a instanceof Error) throw a;
-    return a as Response;
+    // Like fetch: a network error is a rejection, not a throw.
+    return a instanceof Error ? Promise.reject(a) : Promise.resolve(a as Response);
   }) as typeof fetch;
   return { fetch: fake, calls: () => i };
 }
@@ -27,7 +27,10 @@ test('network errors, 5xx and 429 are retried; Retry-After is honoured', async (
     retries: 5,
     timeoutMs: 1000,
     fetch: f.fetch,
-    sleep: async (ms) => void slept.push(ms),
+    sleep: (ms) => {
+      slept.push(ms);
+      return Promise.resolve();
+    },
     backoff: { baseMs: 10, maxMs: 1000, random: () => 0 },
     log: (l) => logs.push(l),
     label: 'p.json',
