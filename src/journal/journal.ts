@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock.js';
 import { dataFileError } from '../data-files.js';
-import { JOURNAL_FILE, type JournalStart, MARKER_FILE, openJournalFiles, writeMarker } from './journal-files.js';
+import { JOURNAL_FILE, type JournalStart, MARKER_FILE, openJournalFiles, writeMarker, writeMarkerAsync } from './journal-files.js';
 import { LineCache, type LineCacheLimits } from './line-cache.js';
 import { COLUMNS, type NewSubmission, type PendingEntry, type Row, type Submission, type SubmissionStatus, fromRow } from './submission.js';
 
@@ -86,6 +86,9 @@ export class Journal extends EventEmitter {
   #lastId: number;
   #markedId: number;
   #markerTimer: NodeJS.Timeout | undefined;
+  /** An asynchronous marker write in flight (one at a time). */
+  #markerWriting = false;
+  #closed = false;
 
   /** Opens (or creates) the journal of a data dir; throws a StartupError naming the file when it cannot be trusted. */
   constructor(dataDir: string, clock: Clock = systemClock, options: JournalOptions = {}) {
@@ -261,12 +264,33 @@ export class Journal extends EventEmitter {
    * path: the marker only needs to tell later that the journal once went this far.
    */
   #scheduleMarker(): void {
-    if (this.#markerTimer) return;
+    if (this.#markerTimer || this.#markerWriting) return;
     this.#markerTimer = setTimeout(() => {
       this.#markerTimer = undefined;
-      this.#updateMarker();
+      this.#updateMarkerAsync();
     }, MARKER_INTERVAL_MS);
     this.#markerTimer.unref();
+  }
+
+  /** The periodic update, off the event loop; the next one is scheduled when it is done. */
+  #updateMarkerAsync(): void {
+    const id = this.#lastId;
+    if (id === this.#markedId || this.#closed) return;
+    this.#markerWriting = true;
+    const marker = { journal_id: this.journalId, last_submission_id: id, updated_at: new Date(this.#clock.now()).toISOString() };
+    writeMarkerAsync(this.markerFile, marker, () => !this.#closed)
+      .then(
+        () => {
+          if (!this.#closed) this.#markedId = Math.max(this.#markedId, id);
+        },
+        () => {
+          // Disk full or the like: the commits are safe, the marker only lags; the next update tries again.
+        },
+      )
+      .finally(() => {
+        this.#markerWriting = false;
+        if (!this.#closed && this.#lastId !== this.#markedId) this.#scheduleMarker();
+      });
   }
 
   #updateMarker(): void {
@@ -453,6 +477,8 @@ export class Journal extends EventEmitter {
     if (this.#queue.length > 0) this.#flush();
     clearTimeout(this.#markerTimer);
     this.#markerTimer = undefined;
+    this.#closed = true;
+    // Synchronous on close: the process may exit right after. An asynchronous write in flight then skips its rename.
     this.#updateMarker();
     this.#statusDb.close();
     this.#db.close();
