@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock.js';
 import { dataFileError } from '../data-files.js';
 import { JOURNAL_FILE, type JournalStart, MARKER_FILE, openJournalFiles, writeMarker, writeMarkerAsync } from './journal-files.js';
+import { BackgroundCheckpointer } from './checkpointer.js';
 import { LineCache, type LineCacheLimits } from './line-cache.js';
 import { COLUMNS, type NewSubmission, type PendingEntry, type Row, type Submission, type SubmissionStatus, fromRow } from './submission.js';
 
@@ -57,6 +58,8 @@ const MARKER_INTERVAL_MS = 1000;
 export interface JournalOptions {
   /** How start-up treats a journal that is missing, damaged or not the one its marker names. */
   start?: JournalStart;
+  /** Checkpoint the WAL in a worker thread instead of in the committing connections (the broker does). */
+  backgroundCheckpoints?: boolean;
   /** Bounds of the in-memory copy of undelivered lines (default 50,000 points, 8 Mi characters). */
   lineCache?: LineCacheLimits;
 }
@@ -88,6 +91,7 @@ export class Journal extends EventEmitter {
   #markerTimer: NodeJS.Timeout | undefined;
   /** An asynchronous marker write in flight (one at a time). */
   #markerWriting = false;
+  #checkpointer: BackgroundCheckpointer | undefined;
   #closed = false;
 
   /** Opens (or creates) the journal of a data dir; throws a StartupError naming the file when it cannot be trusted. */
@@ -113,6 +117,7 @@ export class Journal extends EventEmitter {
       this.#db.close();
       throw dataFileError('journal', this.file, err);
     }
+    if (options.backgroundCheckpoints) this.#checkpointer = new BackgroundCheckpointer(this.file, [this.#db, this.#statusDb]);
     this.#stmts = {
       insert: this.#db.prepare(
         `INSERT INTO submissions (metric, api_version, database, user_id, points, duplicates, duplicate_items, status, received_at, updated_at)
@@ -480,6 +485,7 @@ export class Journal extends EventEmitter {
     this.#closed = true;
     // Synchronous on close: the process may exit right after. An asynchronous write in flight then skips its rename.
     this.#updateMarker();
+    this.#checkpointer?.stop();
     this.#statusDb.close();
     this.#db.close();
   }
