@@ -530,10 +530,8 @@ async function main(): Promise<number> {
       await influx.query(undefined, `CREATE DATABASE ${DIRECT_DB}`);
 
       const env: Record<string, string> = { QMB_INFLUX_URL: influx.url, QMB_LOG_LEVEL: 'warn' };
-      for (const k of ['QMB_JOURNAL_MAX_POINTS', 'QMB_BATCH_MAX_POINTS']) {
-        const v = process.env[k];
-        if (v) env[k] = v;
-      }
+      // Settings given to the benchmark (QMB_INGEST_CONCURRENCY=..., say) go to the broker.
+      for (const [k, v] of Object.entries(process.env)) if (k.startsWith('QMB_') && v && !(k in env)) env[k] = v;
       const flags = [
         ...args.nodeFlags,
         ...(args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args.cpuProf)}`] : []),

@@ -81,7 +81,7 @@ export function createBroker(
   const secret = resolveSecret(config);
   const tokens = new TokenService(secret, config.tokenTtl);
   const users = new UsersStore(config.usersFile);
-  const journal = new Journal(config.dataDir, clock, options.journalStart ? { start: options.journalStart } : {});
+  const journal = new Journal(config.dataDir, clock, { backgroundCheckpoints: true, ...(options.journalStart ? { start: options.journalStart } : {}) });
   let sink: Sink;
   try {
     sink = options.sink ?? createSink(config, options.logger);

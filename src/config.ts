@@ -31,6 +31,8 @@ export interface Config {
   readonly journalRetention: number;
   /** Points per write request to the sink. */
   readonly batchMaxPoints: number;
+  /** Ingest requests read, parsed and journaled at once; more wait with their bodies unread. */
+  readonly ingestConcurrency: number;
   /** Distinct values a tag may have per measurement and database (InfluxDB's max-values-per-tag); 0 = no limit. */
   readonly maxValuesPerTag: number;
   /** Login attempts per minute per client address. */
@@ -161,6 +163,7 @@ export const SETTINGS: Record<string, Setting> = {
   QMB_JOURNAL_MAX_POINTS: { key: 'journalMaxPoints', parse: integer(1, 1e12), default: '2000000', help: 'undelivered points the journal may hold before new payloads get 503' },
   QMB_JOURNAL_RETENTION: { key: 'journalRetention', parse: parseDuration, default: '7d', help: 'how long delivered submissions stay in the journal' },
   QMB_BATCH_MAX_POINTS: { key: 'batchMaxPoints', parse: integer(1, 1_000_000), default: '5000', help: 'points per write request to the database' },
+  QMB_INGEST_CONCURRENCY: { key: 'ingestConcurrency', parse: integer(1, 10_000), default: '16', help: 'ingest requests read, parsed and journaled at once; more wait in order with their bodies unread (bounds memory under many senders)' },
   QMB_MAX_VALUES_PER_TAG: { key: 'maxValuesPerTag', parse: integer(0, 1e9), default: '100000', help: "distinct values a tag key may have per measurement (InfluxDB's max-values-per-tag; keep them equal); 0 turns the check off" },
   QMB_AUTH_RATE_LIMIT: { key: 'authRateLimit', parse: integer(1, 1_000_000), default: '10', help: 'login attempts per minute per client address on /auth' },
   QMB_RATE_LIMIT: { key: 'rateLimit', parse: integer(0, 1e9), default: '0', help: 'ingest requests per minute per user; 0 turns the limit off' },

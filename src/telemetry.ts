@@ -82,6 +82,25 @@ export class Telemetry implements DeliveryObserver {
     });
   }
 
+  /** Reports the ingest slots (src/http/ingest-slots.ts) of the app built last. */
+  observeIngestSlots(slots: { readonly busy: number; readonly waiting: number }): void {
+    const gauges: [string, string, () => number][] = [
+      ['qmb_ingest_slots_busy', 'Ingest requests being read, parsed or journaled now (at most QMB_INGEST_CONCURRENCY)', () => slots.busy],
+      ['qmb_ingest_slots_waiting', 'Ingest requests waiting for a slot, their bodies unread', () => slots.waiting],
+    ];
+    for (const [name, help, value] of gauges) {
+      this.registry.removeSingleMetric(name);
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(value());
+        },
+      });
+    }
+  }
+
   delivered(database: string, entries: PendingEntry[], now: number): void {
     let points = 0;
     for (const e of entries) {

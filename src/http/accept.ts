@@ -8,6 +8,7 @@ import { type PreparedPayload, preparePayload } from '../metrics/prepare.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
 import { formatBytes, isDiskFull } from '../journal/free-space.js';
 import type { NewSubmission, Submission } from '../journal/submission.js';
+import type { IngestSlots } from './ingest-slots.js';
 import { journalChecked } from './store-check.js';
 
 /** The metric label for /metrics: only names the registry knows, so senders cannot add series. */
@@ -89,12 +90,22 @@ export function jsonBodyOf(request: FastifyRequest): JsonBody {
 /**
  * The whole acceptance of a request's body: it must be JSON, is validated and converted for the
  * caller, checked against what the store holds, then journaled. The parsed tree is dropped before
- * the commit, which may take a while.
+ * the commit, which may take a while. The request's ingest slot is given back once only its
+ * lines are left to commit (the group commit takes many at once), or when it is refused.
  */
-export async function acceptRequest(deps: BrokerDeps, stamp: AcceptStamp, request: FastifyRequest): Promise<Submission> {
+export async function acceptRequest(deps: BrokerDeps, stamp: AcceptStamp, slots: IngestSlots, request: FastifyRequest): Promise<Submission> {
+  try {
+    return await journalRequest(deps, stamp, request, () => slots.release(request));
+  } finally {
+    slots.release(request);
+  }
+}
+
+/** Not async: the prepared payload must not stay in a frame that waits for the commit. */
+function journalRequest(deps: BrokerDeps, stamp: AcceptStamp, request: FastifyRequest, admitted: () => void): Promise<Submission> {
   const user = request.user!;
   const prepared = prepareFor(deps, stamp, user, jsonBodyOf(request));
   const entry = journalEntry(user, prepared);
   request.body = null;
-  return journalChecked(deps, prepared, () => journalPayload(deps, entry));
+  return journalChecked(deps, prepared, () => journalPayload(deps, entry), admitted);
 }

@@ -25,6 +25,7 @@ import { registerCheckRoutes } from './check-routes.js';
 import { registerCliRoutes } from './cli-routes.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
 import { registerIngestRoutes } from './ingest-routes.js';
+import { IngestSlots } from './ingest-slots.js';
 import { registerLegacyRoutes } from './legacy-routes.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { registerReadRoutes } from './read-routes.js';
@@ -151,8 +152,10 @@ export async function buildApp(deps: BrokerDeps, options: AppOptions = {}): Prom
   });
 
   const stamp = new AcceptStamp(deps.clock);
-  registerLegacyRoutes(app, deps, stamp);
-  registerIngestRoutes(app, deps, stamp);
+  const slots = new IngestSlots(config.ingestConcurrency);
+  deps.telemetry.observeIngestSlots(slots);
+  registerLegacyRoutes(app, deps, stamp, slots);
+  registerIngestRoutes(app, deps, stamp, slots);
   registerCatalogRoutes(app, deps);
   registerOpsRoutes(app, deps);
   registerReadRoutes(app, deps);

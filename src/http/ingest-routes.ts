@@ -26,6 +26,7 @@ import {
 } from '../errors.js';
 import type { FieldValue, Point } from '../ingest/points.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
+import type { IngestSlots } from './ingest-slots.js';
 import type { Submission, SubmissionStatus } from '../journal/submission.js';
 import { acceptRequest, jsonBodyOf, prepareFor } from './accept.js';
 import { documentedBody } from './api-doc.js';
@@ -89,7 +90,7 @@ function answerSubmission(reply: FastifyReply, s: Submission): FastifyReply {
   return reply.code(STATUS_CODE[s.status]).send(body);
 }
 
-export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, stamp: AcceptStamp): void {
+export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, stamp: AcceptStamp, slots: IngestSlots): void {
   const onRequest = authenticate(deps.tokens, deps.users);
   const perClient =
     deps.config.rateLimit > 0
@@ -110,6 +111,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
     '/api/v1/metrics',
     {
       onRequest,
+      preParsing: slots.hook,
       config: perClient,
       schema: {
         tags: ['ingest'],
@@ -129,7 +131,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
     },
     async (request, reply) => {
       const wait = request.query.wait ?? 0;
-      const submission = await acceptRequest(deps, stamp, request);
+      const submission = await acceptRequest(deps, stamp, slots, request);
       const settled = wait > 0 ? await deps.journal.waitSettled(submission.id, wait * 1000) : submission;
       return answerSubmission(reply, settled ?? submission);
     },

@@ -9,6 +9,7 @@ import { InfoAnswer, LoginBody, TokenAnswer } from '../contract/legacy.js';
 import { PayloadSchema } from '../contract/payload.js';
 import { InvalidCredentialsError, RateLimitedError, UnsupportedMediaTypeError } from '../errors.js';
 import type { AcceptStamp } from '../ingest/stamp.js';
+import type { IngestSlots } from './ingest-slots.js';
 import { acceptRequest } from './accept.js';
 import { documentedBody } from './api-doc.js';
 import { authenticate } from './auth-hook.js';
@@ -16,7 +17,7 @@ import { authenticate } from './auth-hook.js';
 // Verified against when the user does not exist, so both cases take the same time.
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
-export function registerLegacyRoutes(app: FastifyInstance, deps: BrokerDeps, stamp: AcceptStamp): void {
+export function registerLegacyRoutes(app: FastifyInstance, deps: BrokerDeps, stamp: AcceptStamp, slots: IngestSlots): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   r.get('/', { schema: { tags: ['legacy'], summary: 'Broker identification', response: { 200: InfoAnswer, ...errors([]) } } }, () => ({
@@ -66,6 +67,7 @@ export function registerLegacyRoutes(app: FastifyInstance, deps: BrokerDeps, sta
     {
       config: { legacy: true },
       onRequest: authenticate(deps.tokens, deps.users),
+      preParsing: slots.hook,
       schema: {
         tags: ['legacy'],
         summary: "Ingest one payload (the older broker's status codes)",
@@ -81,7 +83,7 @@ export function registerLegacyRoutes(app: FastifyInstance, deps: BrokerDeps, sta
       },
     },
     async (request, reply) => {
-      const submission = await acceptRequest(deps, stamp, request);
+      const submission = await acceptRequest(deps, stamp, slots, request);
       return reply.code(204).header('X-Submission-Id', String(submission.id)).send(null);
     },
   );

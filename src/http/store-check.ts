@@ -45,14 +45,17 @@ export async function checkWithStore(deps: Pick<BrokerDeps, 'guard' | 'telemetry
  * and forgets it again when the commit does not happen. Nothing of the prepared payload but its
  * lines is held while the commit is awaited: at high concurrency many payloads wait for the same
  * group commit, and their points would outlive the young generation and fill the old one.
+ * `onAdmitted` runs once the store check passed, before the commit.
  */
 export function journalChecked(
   deps: Pick<BrokerDeps, 'guard' | 'telemetry'>,
   prepared: PreparedPayload,
   journal: () => Promise<Submission>,
+  onAdmitted: () => void = () => {},
 ): Promise<Submission> {
   // Chained, not awaited in one async frame: that frame would keep `prepared` until the commit.
   return admitted(deps, prepared).then(async (admission) => {
+    onAdmitted();
     try {
       const submission = await journal();
       admission.commit();

@@ -4,8 +4,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock.js';
 import { dataFileError } from '../data-files.js';
-import { JOURNAL_FILE, type JournalStart, MARKER_FILE, openJournalFiles, writeMarker } from './journal-files.js';
-import { LineCache } from './line-cache.js';
+import { JOURNAL_FILE, type JournalStart, MARKER_FILE, openJournalFiles, writeMarker, writeMarkerAsync } from './journal-files.js';
+import { BackgroundCheckpointer } from './checkpointer.js';
+import { LineCache, type LineCacheLimits } from './line-cache.js';
 import { COLUMNS, type NewSubmission, type PendingEntry, type Row, type Submission, type SubmissionStatus, fromRow } from './submission.js';
 
 const SCHEMA = `
@@ -46,14 +47,21 @@ interface Waiting {
   reject: (err: Error) => void;
 }
 
-/** Points whose lines stay in memory after their commit, so delivery need not read them back. */
-const LINE_CACHE_POINTS = 50_000;
+/**
+ * Lines that stay in memory after their commit, so delivery need not read them back: a backlog
+ * beyond this (the store is slow or down) is read from the journal's table instead.
+ */
+const LINE_CACHE: LineCacheLimits = { points: 50_000, chars: 8 * 1024 * 1024 };
 /** How long the marker's high-water submission id may lag behind the commits (it costs an fsync). */
 const MARKER_INTERVAL_MS = 1000;
 
 export interface JournalOptions {
   /** How start-up treats a journal that is missing, damaged or not the one its marker names. */
   start?: JournalStart;
+  /** Checkpoint the WAL in a worker thread instead of in the committing connections (the broker does). */
+  backgroundCheckpoints?: boolean;
+  /** Bounds of the in-memory copy of undelivered lines (default 50,000 points, 8 Mi characters). */
+  lineCache?: LineCacheLimits;
 }
 
 /**
@@ -71,7 +79,7 @@ export class Journal extends EventEmitter {
   /** Second connection for status changes: losing one to a power cut only means a repeated write. */
   #statusDb: Database.Database;
   #clock: Clock;
-  #lineCache = new LineCache(LINE_CACHE_POINTS);
+  #lineCache: LineCache;
   #released = false;
   #queue: Waiting[] = [];
   #scheduled = false;
@@ -81,6 +89,10 @@ export class Journal extends EventEmitter {
   #lastId: number;
   #markedId: number;
   #markerTimer: NodeJS.Timeout | undefined;
+  /** An asynchronous marker write in flight (one at a time). */
+  #markerWriting = false;
+  #checkpointer: BackgroundCheckpointer | undefined;
+  #closed = false;
 
   /** Opens (or creates) the journal of a data dir; throws a StartupError naming the file when it cannot be trusted. */
   constructor(dataDir: string, clock: Clock = systemClock, options: JournalOptions = {}) {
@@ -89,6 +101,7 @@ export class Journal extends EventEmitter {
     this.file = path.join(dataDir, JOURNAL_FILE);
     this.markerFile = path.join(dataDir, MARKER_FILE);
     this.#clock = clock;
+    this.#lineCache = new LineCache(options.lineCache ?? LINE_CACHE);
     const opened = openJournalFiles(dataDir, SCHEMA, options.start);
     this.#db = opened.db;
     this.#addColumns();
@@ -104,6 +117,7 @@ export class Journal extends EventEmitter {
       this.#db.close();
       throw dataFileError('journal', this.file, err);
     }
+    if (options.backgroundCheckpoints) this.#checkpointer = new BackgroundCheckpointer(this.file, [this.#db, this.#statusDb]);
     this.#stmts = {
       insert: this.#db.prepare(
         `INSERT INTO submissions (metric, api_version, database, user_id, points, duplicates, duplicate_items, status, received_at, updated_at)
@@ -182,6 +196,11 @@ export class Journal extends EventEmitter {
     return this.#pendingSubmissions;
   }
 
+  /** What the in-memory copy of undelivered lines holds now (the rest is read from disk). */
+  get lineCacheUse(): { submissions: number; chars: number } {
+    return { submissions: this.#lineCache.size, chars: this.#lineCache.chars };
+  }
+
   /** Commits a submission; resolves with it once it is on disk. */
   append(entry: NewSubmission): Promise<Submission> {
     return new Promise((resolve, reject) => {
@@ -250,12 +269,33 @@ export class Journal extends EventEmitter {
    * path: the marker only needs to tell later that the journal once went this far.
    */
   #scheduleMarker(): void {
-    if (this.#markerTimer) return;
+    if (this.#markerTimer || this.#markerWriting) return;
     this.#markerTimer = setTimeout(() => {
       this.#markerTimer = undefined;
-      this.#updateMarker();
+      this.#updateMarkerAsync();
     }, MARKER_INTERVAL_MS);
     this.#markerTimer.unref();
+  }
+
+  /** The periodic update, off the event loop; the next one is scheduled when it is done. */
+  #updateMarkerAsync(): void {
+    const id = this.#lastId;
+    if (id === this.#markedId || this.#closed) return;
+    this.#markerWriting = true;
+    const marker = { journal_id: this.journalId, last_submission_id: id, updated_at: new Date(this.#clock.now()).toISOString() };
+    writeMarkerAsync(this.markerFile, marker, () => !this.#closed)
+      .then(
+        () => {
+          if (!this.#closed) this.#markedId = Math.max(this.#markedId, id);
+        },
+        () => {
+          // Disk full or the like: the commits are safe, the marker only lags; the next update tries again.
+        },
+      )
+      .finally(() => {
+        this.#markerWriting = false;
+        if (!this.#closed && this.#lastId !== this.#markedId) this.#scheduleMarker();
+      });
   }
 
   #updateMarker(): void {
@@ -442,7 +482,10 @@ export class Journal extends EventEmitter {
     if (this.#queue.length > 0) this.#flush();
     clearTimeout(this.#markerTimer);
     this.#markerTimer = undefined;
+    this.#closed = true;
+    // Synchronous on close: the process may exit right after. An asynchronous write in flight then skips its rename.
     this.#updateMarker();
+    this.#checkpointer?.stop();
     this.#statusDb.close();
     this.#db.close();
   }

@@ -1,25 +1,44 @@
 // The line protocol of recently accepted submissions, kept in memory so delivery need not read it back.
 
-/** A bounded map from submission id to its lines; the oldest entries leave first. */
+/** How much the cache may hold: points and characters of line protocol, whichever is reached first. */
+export interface LineCacheLimits {
+  points: number;
+  chars: number;
+}
+
+/**
+ * A bounded map from submission id to its lines; the oldest entries leave first. An entry that
+ * left (or never fitted) is read from the journal's table by delivery, so the bounds cost reads,
+ * never data.
+ */
 export class LineCache {
-  readonly #maxPoints: number;
+  readonly #limits: LineCacheLimits;
   readonly #entries = new Map<number, { lines: string; points: number }>();
   #points = 0;
+  #chars = 0;
 
-  constructor(maxPoints: number) {
-    if (!(maxPoints > 0)) throw new RangeError('the line cache needs room for at least one point');
-    this.#maxPoints = maxPoints;
+  constructor(limits: LineCacheLimits) {
+    if (!(limits.points > 0) || !(limits.chars > 0)) throw new RangeError('the line cache needs room for at least one point and one character');
+    this.#limits = limits;
   }
 
-  /** Points held now. */
-  get points(): number {
-    return this.#points;
+  /** Entries held now. */
+  get size(): number {
+    return this.#entries.size;
   }
 
+  /** Characters of line protocol held now. */
+  get chars(): number {
+    return this.#chars;
+  }
+
+  /** Keeps a submission's lines, unless they alone are over a bound; evicts the oldest to make room. */
   add(id: number, lines: string, points: number): void {
+    if (points > this.#limits.points || lines.length > this.#limits.chars) return;
     this.#entries.set(id, { lines, points });
     this.#points += points;
-    while (this.#points > this.#maxPoints && this.#entries.size > 1) {
+    this.#chars += lines.length;
+    while (this.#points > this.#limits.points || this.#chars > this.#limits.chars) {
       this.delete(this.#entries.keys().next().value as number);
     }
   }
@@ -37,5 +56,6 @@ export class LineCache {
     if (!entry) return;
     this.#entries.delete(id);
     this.#points -= entry.points;
+    this.#chars -= entry.lines.length;
   }
 }

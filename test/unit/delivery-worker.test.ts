@@ -128,4 +128,29 @@ describe('delivery worker', () => {
     await waitFor(() => journal.get(id)!.status === 'delivered', 5000, 'delivery after retry');
     assert.equal(journal.retry(id), false, 'a delivered submission cannot be retried');
   });
+
+  it('keeps at most its bounds of undelivered lines in memory and delivers the evicted ones from disk', async () => {
+    journal.close();
+    // Room for 3 points and 40 characters: most of what follows is evicted before delivery starts.
+    journal = new Journal(dir, undefined, { lineCache: { points: 3, chars: 40 } });
+    worker = new DeliveryWorker({ journal, sink, batchMaxPoints: 4, backoff: new Backoff({ baseMs: 1, maxMs: 5 }) });
+    const expected: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const line = `m,host=h${i} v=${i}i ${i}`;
+      expected.push(line);
+      await append('A', line);
+      const use = journal.lineCacheUse;
+      assert.ok(use.submissions <= 3 && use.chars <= 40, `cache within its bounds after ${i + 1} appends: ${JSON.stringify(use)}`);
+    }
+    // Longer than the whole cache: never held in memory, still delivered.
+    const long = `m,host=${'x'.repeat(60)} v=10i 10`;
+    expected.push(long);
+    await append('A', long);
+    assert.ok(journal.lineCacheUse.chars <= 40);
+    worker.start();
+    await waitFor(() => journal.pendingSubmissions === 0, 5000, 'delivery');
+    assert.deepEqual(sink.writes.flatMap((w) => w.lines.split('\n')), expected);
+    assert.equal(journal.counts().delivered, 11);
+    assert.deepEqual(journal.lineCacheUse, { submissions: 0, chars: 0 });
+  });
 });

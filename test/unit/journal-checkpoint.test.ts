@@ -1,0 +1,31 @@
+// Background checkpoints: commits reach the journal's database file from a worker thread, not from the committing connection.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { Journal } from '../../src/journal/journal.js';
+import { waitFor } from '../helpers/ports.js';
+
+test('a journal with background checkpoints copies its WAL into the database file without any commit doing it', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'qmb-checkpoint-'));
+  const journal = new Journal(dir, undefined, { backgroundCheckpoints: true });
+  try {
+    const before = statSync(journal.file).size;
+    // About 800 KB: far below the 1000 pages (4 MB) at which a connection would checkpoint by itself.
+    const lines = Array.from({ length: 40 }, (_, i) => `m,host=h${i} v=${'1'.repeat(90)}i 1`).join('\n');
+    for (let i = 0; i < 200; i++) await journal.append({ metric: 'm', apiVersion: '1.0', database: 'A', userId: 1, points: 40, lines });
+    await waitFor(() => statSync(journal.file).size > before + 500_000, 5000, 'the commits in the database file');
+    assert.equal(journal.pendingSubmissions, 200);
+  } finally {
+    journal.close();
+  }
+  // Reopened: everything is there.
+  const again = new Journal(dir);
+  try {
+    assert.equal(again.pendingSubmissions, 200);
+  } finally {
+    again.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
