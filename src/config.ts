@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { durationSeconds } from './duration.js';
 import { ConfigError } from './errors.js';
-import { type InfluxRoute, parseInfluxRoutes } from './influx/routes.js';
+import { type InfluxRoute, influxBaseUrl, parseInfluxRoutes } from './influx/routes.js';
 
 export interface Config {
   readonly host: string;
@@ -109,18 +109,15 @@ function bool(raw: string, name: string): boolean {
   throw new ConfigError(`${name}: "${raw}" is not a boolean (use 1 or 0)`);
 }
 
-function url(raw: string, name: string): string {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name}: "${raw}" is not a URL`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${name}: must be an http or https URL`);
-  return raw.replace(/\/+$/, '');
-}
-
 const text: Parser = (raw) => raw;
+
+/** A parser for one of a fixed set of words. */
+function oneOf(values: readonly string[]): Parser {
+  return (raw, name) => {
+    if (!values.includes(raw)) throw new ConfigError(`${name}: "${raw}" is not one of ${values.join(', ')}`);
+    return raw;
+  };
+}
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 interface Setting {
@@ -140,7 +137,7 @@ export const SETTINGS: Record<string, Setting> = {
   QMB_SECRET_KEY_FILE: { key: 'secretKeyFile', parse: text, help: 'file holding the JWT signing key, instead of QMB_SECRET_KEY' },
   QMB_ALLOW_WEAK_SECRET: { key: 'allowWeakSecret', parse: bool, default: '0', help: "1 accepts a short (< 32 bytes) or well-known key, such as an older broker's" },
   QMB_USERS_FILE: { key: 'usersFile', parse: text, help: 'users: id, name, password hash, metrics each may write (default: <data dir>/users.json)' },
-  QMB_INFLUX_URL: { key: 'influxUrl', parse: url, help: 'InfluxDB 1.x /write and /query API (also 2.x/3.x compatibility); unset: the embedded store' },
+  QMB_INFLUX_URL: { key: 'influxUrl', parse: influxBaseUrl, help: 'InfluxDB 1.x /write and /query API (also 2.x/3.x compatibility); unset: the embedded store' },
   QMB_INFLUX_USERNAME: { key: 'influxUsername', parse: text, help: 'InfluxDB user name' },
   QMB_INFLUX_PASSWORD: { key: 'influxPassword', parse: text, help: 'InfluxDB password' },
   QMB_INFLUX_TOKEN: { key: 'influxToken', parse: text, help: 'InfluxDB token (Authorization: Token ...), for 2.x/3.x compatibility endpoints' },
@@ -151,10 +148,7 @@ export const SETTINGS: Record<string, Setting> = {
   },
   QMB_INFLUX_CONSISTENCY: {
     key: 'influxConsistency',
-    parse: (raw, name) => {
-      if (!(INFLUX_CONSISTENCY as readonly string[]).includes(raw)) throw new ConfigError(`${name}: "${raw}" is not one of ${INFLUX_CONSISTENCY.join(', ')}`);
-      return raw;
-    },
+    parse: oneOf(INFLUX_CONSISTENCY),
     help: 'InfluxDB Enterprise write consistency: any, one, quorum or all (sent as consistency= on /write); unset: not sent',
   },
   QMB_TOKEN_TTL: { key: 'tokenTtl', parse: parseDuration, default: '365d', help: 'lifetime of the tokens the broker issues: 30s, 15m, 12h, 365d, 2w' },
@@ -173,10 +167,7 @@ export const SETTINGS: Record<string, Setting> = {
   QMB_PUBLIC_READ: { key: 'publicRead', parse: bool, default: '0', help: '1 lets anyone read the query API and the dashboard without a token' },
   QMB_LOG_LEVEL: {
     key: 'logLevel',
-    parse: (raw, name) => {
-      if (!logLevels.includes(raw)) throw new ConfigError(`${name}: must be one of ${logLevels.join(', ')}`);
-      return raw;
-    },
+    parse: oneOf(logLevels),
     default: 'info',
     help: 'JSON log level: fatal, error, warn, info, debug, trace or silent',
   },

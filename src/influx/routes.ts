@@ -10,14 +10,18 @@ export interface InfluxRoute {
   readonly url: string;
 }
 
-function routeUrl(raw: string, entry: string, name: string): string {
+/**
+ * An InfluxDB base URL (http or https), without a trailing slash; throws ConfigError starting with
+ * `label` (the setting, or the setting and its entry).
+ */
+export function influxBaseUrl(raw: string, label: string): string {
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
-    throw new ConfigError(`${name}: entry "${entry}": "${raw}" is not a URL`);
+    throw new ConfigError(`${label}: "${raw}" is not a URL`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${name}: entry "${entry}": must be an http or https URL`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${label}: must be an http or https URL`);
   return raw.replace(/\/+$/, '');
 }
 
@@ -53,7 +57,7 @@ export function parseInfluxRoutes(raw: string, name: string): InfluxRoute[] {
     const pattern = entry.slice(0, eq);
     if (pattern === '') throw new ConfigError(`${name}: entry "${entry}" names no database before "="`);
     if (routes.some((r) => r.pattern === pattern)) throw new ConfigError(`${name}: entry "${entry}": ${pattern} is routed twice`);
-    routes.push({ pattern, url: routeUrl(entry.slice(eq + 1), entry, name) });
+    routes.push({ pattern, url: influxBaseUrl(entry.slice(eq + 1), `${name}: entry "${entry}"`) });
   }
   if (routes.length === 0) throw new ConfigError(`${name}: no DATABASE=URL entry`);
   return routes;
