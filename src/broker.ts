@@ -8,7 +8,8 @@ import { UsersStore } from './auth/users.js';
 import { type Clock, systemClock } from './clock.js';
 import { dataFileError } from './data-files.js';
 import { FreeSpace } from './journal/free-space.js';
-import { Journal } from './journal/journal.js';
+import { createJournal } from './journal/create-journal.js';
+import type { Journal } from './journal/journal.js';
 import type { JournalStart } from './journal/journal-files.js';
 import { DeliveryWorker, type WorkerLogger } from './journal/worker.js';
 import { type MetricRegistry, loadRegistry } from './metrics/registry.js';
@@ -81,19 +82,19 @@ export function createBroker(
   const secret = resolveSecret(config);
   const tokens = new TokenService(secret, config.tokenTtl);
   const users = new UsersStore(config.usersFile);
-  const journal = new Journal(config.dataDir, clock, { backgroundCheckpoints: true, ...(options.journalStart ? { start: options.journalStart } : {}) });
+  const journal = createJournal(config, clock, { backgroundCheckpoints: true, ...(options.journalStart ? { start: options.journalStart } : {}) });
   let sink: Sink;
   try {
     sink = options.sink ?? createSink(config, options.logger);
   } catch (err) {
-    journal.close();
+    void journal.close();
     throw err;
   }
   let checks: CheckStore;
   try {
     checks = new SqliteCheckStore(config.dataDir);
   } catch (err) {
-    journal.close();
+    void journal.close();
     void sink.close();
     throw dataFileError('checks', path.join(config.dataDir, 'checks.sqlite'), err);
   }
@@ -117,7 +118,7 @@ export async function closeBroker(deps: BrokerDeps, flushDeadlineMs: number): Pr
   deps.worker.stop();
   // A write still in flight past the deadline stays pending in the journal and is sent again next start.
   while (deps.worker.busy && deps.clock.now() < flushDeadlineMs + 1000) await new Promise((r) => setTimeout(r, 10));
-  deps.journal.close();
+  await deps.journal.close();
   await deps.checks.close();
   await deps.sink.close();
 }

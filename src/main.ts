@@ -73,7 +73,7 @@ export async function startBroker(config: Config, options: { journalStart?: Jour
   // Before anything is opened: a bad certificate file stops the start with one line.
   const tls = loadTls(config);
   const deps = createBroker(config, { logger: log, ...options });
-  if (deps.journal.notice) log.warn({ journal: deps.journal.file, journal_id: deps.journal.journalId }, deps.journal.notice);
+  if (deps.journal.notice) log.warn({ journal: deps.journal.location, journal_id: deps.journal.journalId }, deps.journal.notice);
   if (deps.sink instanceof InfluxSink) {
     // A route that matches no database is most likely a typo or the wrong case: its family goes to the default InfluxDB.
     for (const pattern of deps.sink.targets.unmatched(deps.registry.databases())) {
@@ -95,8 +95,12 @@ export async function startBroker(config: Config, options: { journalStart?: Jour
   void createDatabases(deps, log, stopCreating.signal);
   void deps.guard.prime(deps.registry.databases());
   const prune = setInterval(() => {
-    const n = deps.journal.prune(config.journalRetention * 1000);
-    if (n > 0) log.info({ pruned: n }, 'pruned delivered submissions past retention');
+    deps.journal.prune(config.journalRetention * 1000).then(
+      (n) => {
+        if (n > 0) log.info({ pruned: n }, 'pruned delivered submissions past retention');
+      },
+      (err: Error) => log.warn({ err: err.message }, 'could not prune delivered submissions'),
+    );
   }, 60_000);
   prune.unref();
   let closing: Promise<void> | undefined;
