@@ -4,6 +4,7 @@ import path from 'node:path';
 import { durationSeconds } from './duration.js';
 import { ConfigError } from './errors.js';
 import { type InfluxRoute, influxBaseUrl, parseInfluxRoutes } from './influx/routes.js';
+import { type PgTarget, parsePgUrl } from './pg/url.js';
 
 export interface Config {
   readonly host: string;
@@ -25,6 +26,11 @@ export interface Config {
   readonly tokenTtl: number;
   readonly maxBodyBytes: number;
   readonly metricsDir: string | undefined;
+  /**
+   * QMB_JOURNAL_URL: the shared journal in PostgreSQL (journal, users, generated secret, recorded
+   * checks); unset: SQLite in the data dir. Its password is not enumerable (not printed with the object).
+   */
+  readonly journalUrl: PgTarget | undefined;
   /** Undelivered points above which new payloads get 503. */
   readonly journalMaxPoints: number;
   /** Seconds a delivered submission is kept in the journal. */
@@ -154,6 +160,11 @@ export const SETTINGS: Record<string, Setting> = {
   QMB_TOKEN_TTL: { key: 'tokenTtl', parse: parseDuration, default: '365d', help: 'lifetime of the tokens the broker issues: 30s, 15m, 12h, 365d, 2w' },
   QMB_MAX_BODY_BYTES: { key: 'maxBodyBytes', parse: size(1024), default: String(16 * 1024 * 1024), help: 'largest request body in bytes, or 16MiB, 512k; larger bodies get 413' },
   QMB_METRICS_DIR: { key: 'metricsDir', parse: text, help: 'folder of extra metric definitions (metric.json and schema-<version>.json per metric)' },
+  QMB_JOURNAL_URL: {
+    key: 'journalUrl',
+    parse: (raw, name) => parsePgUrl(raw, name),
+    help: 'postgres://USER:PASSWORD@HOST:PORT/DATABASE (or HOST1:PORT1,HOST2:PORT2: the writable one is used): journal, users, generated key and checks in PostgreSQL, shared by replicas; unset: SQLite in the data dir',
+  },
   QMB_JOURNAL_MAX_POINTS: { key: 'journalMaxPoints', parse: integer(1, 1e12), default: '2000000', help: 'undelivered points the journal may hold before new payloads get 503' },
   QMB_JOURNAL_RETENTION: { key: 'journalRetention', parse: parseDuration, default: '7d', help: 'how long delivered submissions stay in the journal' },
   QMB_BATCH_MAX_POINTS: { key: 'batchMaxPoints', parse: integer(1, 1_000_000), default: '5000', help: 'points per write request to the database' },

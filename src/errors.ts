@@ -216,6 +216,22 @@ export class JournalFullError extends BrokerError {
 }
 
 /**
+ * The shared journal (PostgreSQL) cannot take or answer the request: no server reachable, none
+ * accepting writes (a standby, a failover under way), or the connection broke mid-request. `where`
+ * names the server(s) without credentials. The client retries; the broker reconnects on its own.
+ */
+export class JournalUnavailableError extends BrokerError {
+  /** What went wrong, without the remedy. */
+  readonly reason: string;
+  constructor(where: string, reason: string, retryAfterSeconds = 5) {
+    super('JOURNAL_UNAVAILABLE', 503, `the journal (PostgreSQL at ${where}) is unavailable: ${reason}; retry in ${retryAfterSeconds} s`, {
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
+    this.reason = reason;
+  }
+}
+
+/**
  * The data dir's disk is (nearly) full: refused before the journal commit, or the commit itself ran
  * out of space. Nothing was stored; the client retries, and the broker accepts again once space returns.
  */

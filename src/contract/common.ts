@@ -81,7 +81,7 @@ const ERROR_CASES: Record<number, string> = {
   413: 'body larger than QMB_MAX_BODY_BYTES',
   415: 'content type is not JSON',
   429: 'too many requests; see Retry-After',
-  503: 'journal full (JOURNAL_FULL) or shutting down; see Retry-After',
+  503: 'journal full (JOURNAL_FULL), the PostgreSQL journal unavailable (JOURNAL_UNAVAILABLE) or shutting down; see Retry-After',
   507: "the broker's disk is full (STORAGE_FULL): nothing stored; see Retry-After",
 };
 

@@ -31,6 +31,7 @@ function oneOfEach(): errors.BrokerError[] {
     new errors.RateLimitedError(5, 'x'),
     new errors.JournalFullError(1, 1, 5),
     new errors.StorageFullError('x'),
+    new errors.JournalUnavailableError('db:5432', 'connect ECONNREFUSED'),
     new errors.DatabaseRejectedError('x'),
     new errors.FieldTypeConflictError(detail),
     new errors.TagValuesLimitError(detail),
