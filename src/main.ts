@@ -27,10 +27,12 @@ export interface RunningBroker {
  * Its id is 0, so the ids of an older broker's users (1, 2, ...) stay free for `qmb users add --id`.
  */
 export async function ensureFirstUser(deps: BrokerDeps): Promise<string | undefined> {
+  await deps.users.load();
   if (deps.users.list().length > 0) return undefined;
   const password = randomBytes(12).toString('base64url');
-  deps.users.save({ id: 0, name: 'admin', password: await hashPassword(password), metrics: ['*'] });
-  return password;
+  // Replicas starting together on one PostgreSQL: only one adds it (and shows the password).
+  const added = await deps.users.addFirst({ id: 0, name: 'admin', password: await hashPassword(password), metrics: ['*'] });
+  return added ? password : undefined;
 }
 
 /**
@@ -73,7 +75,7 @@ export async function startBroker(config: Config, options: { journalStart?: Jour
   // Before anything is opened: a bad certificate file stops the start with one line.
   const tls = loadTls(config);
   const deps = createBroker(config, { logger: log, ...options });
-  if (deps.journal.notice) log.warn({ journal: deps.journal.file, journal_id: deps.journal.journalId }, deps.journal.notice);
+  if (deps.journal.notice) log.warn({ journal: deps.journal.location, journal_id: deps.journal.journalId }, deps.journal.notice);
   if (deps.sink instanceof InfluxSink) {
     // A route that matches no database is most likely a typo or the wrong case: its family goes to the default InfluxDB.
     for (const pattern of deps.sink.targets.unmatched(deps.registry.databases())) {
@@ -83,6 +85,9 @@ export async function startBroker(config: Config, options: { journalStart?: Jour
   let app: FastifyInstance;
   let url: string;
   try {
+    // Users and the signing key shared in PostgreSQL are read before the first request (no-ops for the files).
+    await deps.users.load();
+    await deps.tokens.ready();
     app = await buildApp(deps, { logger: log, ...(tls ? { https: tls } : {}) });
     url = await app.listen({ host: config.host, port: config.port });
   } catch (err) {
@@ -95,8 +100,12 @@ export async function startBroker(config: Config, options: { journalStart?: Jour
   void createDatabases(deps, log, stopCreating.signal);
   void deps.guard.prime(deps.registry.databases());
   const prune = setInterval(() => {
-    const n = deps.journal.prune(config.journalRetention * 1000);
-    if (n > 0) log.info({ pruned: n }, 'pruned delivered submissions past retention');
+    deps.journal.prune(config.journalRetention * 1000).then(
+      (n) => {
+        if (n > 0) log.info({ pruned: n }, 'pruned delivered submissions past retention');
+      },
+      (err: Error) => log.warn({ err: err.message }, 'could not prune delivered submissions'),
+    );
   }, 60_000);
   prune.unref();
   let closing: Promise<void> | undefined;

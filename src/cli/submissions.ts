@@ -1,14 +1,15 @@
 // `qmb submissions list|retry`: inspect and replay the journal (safe while the broker runs).
 import type { Command } from 'commander';
 import { SUBMISSION_STATUSES } from '../contract/submission.js';
-import { Journal } from '../journal/journal.js';
+import { createJournal } from '../journal/create-journal.js';
+import type { Journal } from '../journal/journal.js';
 import type { SubmissionStatus } from '../journal/submission.js';
 import { cliConfig } from './context.js';
 
 const STATUSES: readonly string[] = SUBMISSION_STATUSES;
 
 function openJournal(): Journal {
-  return new Journal(cliConfig().dataDir);
+  return createJournal(cliConfig());
 }
 
 export function registerSubmissions(program: Command): void {
@@ -19,13 +20,13 @@ export function registerSubmissions(program: Command): void {
     .option('--status <status>', 'pending, delivered or rejected')
     .option('--limit <n>', 'how many, newest first', '50')
     .description('list submissions, newest first')
-    .action((opts: { status?: string; limit: string }) => {
+    .action(async (opts: { status?: string; limit: string }) => {
       if (opts.status && !STATUSES.includes(opts.status)) throw new Error(`--status must be one of ${STATUSES.join(', ')}`);
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a positive whole number');
       const journal = openJournal();
       try {
-        const list = journal.list({ status: opts.status as SubmissionStatus | undefined, limit });
+        const list = await journal.list({ status: opts.status as SubmissionStatus | undefined, limit });
         if (list.length === 0) process.stdout.write('no submissions\n');
         for (const s of list) {
           const when = new Date(s.receivedAt).toISOString();
@@ -33,7 +34,7 @@ export function registerSubmissions(program: Command): void {
           process.stdout.write(`${s.id}\t${s.status}\t${when}\t${s.metric}\t${s.database}\t${s.points} points\t${s.attempts} attempts${err}\n`);
         }
       } finally {
-        journal.close();
+        await journal.close();
       }
     });
 
@@ -41,17 +42,17 @@ export function registerSubmissions(program: Command): void {
     .command('retry')
     .argument('<id>', 'submission id')
     .description('put a rejected submission back in the delivery queue')
-    .action((raw: string) => {
+    .action(async (raw: string) => {
       const id = Number(raw);
       if (!Number.isInteger(id)) throw new Error(`submission id must be a whole number, got "${raw}"`);
       const journal = openJournal();
       try {
-        const s = journal.get(id);
+        const s = await journal.get(id);
         if (!s) throw new Error(`no submission ${id}`);
-        if (!journal.retry(id)) throw new Error(`submission ${id} is ${s.status}; only rejected submissions can be retried`);
+        if (!(await journal.retry(id))) throw new Error(`submission ${id} is ${s.status}; only rejected submissions can be retried`);
         process.stdout.write(`submission ${id} is pending again; a running broker delivers it within seconds\n`);
       } finally {
-        journal.close();
+        await journal.close();
       }
     });
 }

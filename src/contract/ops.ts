@@ -13,7 +13,14 @@ export const ReadyAnswer = Type.Object(
     ready: Type.Boolean(),
     checks: Type.Object(
       {
-        journal: check({ pending_submissions: Type.Integer(), pending_points: Type.Integer(), limit_points: Type.Integer() }),
+        journal: check({
+          kind: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], { description: 'QMB_JOURNAL_URL set: postgres' }),
+          synchronous: Type.Optional(Type.Boolean({ description: 'postgres: a commit (and so a 2xx) waits for a synchronous standby' })),
+          sync_standbys: Type.Optional(Type.Integer({ description: 'postgres: synchronous standbys streaming now' })),
+          pending_submissions: Type.Integer(),
+          pending_points: Type.Integer(),
+          limit_points: Type.Integer(),
+        }),
         storage: check({ free_bytes: Type.Integer(), min_free_bytes: Type.Integer() }),
         sink: check({
           failing_for_seconds: Type.Integer(),

@@ -177,8 +177,8 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
   );
 
   /** A submission the caller may see: one of a metric they may write (others look absent). */
-  const visible = (request: FastifyRequest, raw: string): Submission => {
-    const s = /^\d{1,15}$/.test(raw) ? deps.journal.get(Number(raw)) : undefined;
+  const visible = async (request: FastifyRequest, raw: string): Promise<Submission> => {
+    const s = /^\d{1,15}$/.test(raw) ? await deps.journal.get(Number(raw)) : undefined;
     if (!s || !deps.users.mayWrite(request.user!, s.metric)) throw new NotFoundError(`submission ${raw}`);
     return s;
   };
@@ -195,7 +195,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
         response: { 200: described(ref(SubmissionSchema), 'the submission'), ...errors([401, 404]) },
       },
     },
-    (request) => submissionJson(visible(request, request.params.id)),
+    async (request) => submissionJson(await visible(request, request.params.id)),
   );
 
   r.get(
@@ -210,19 +210,19 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
         response: { 200: described(SubmissionListSchema, 'submissions and counts by status'), ...errors([400, 401]) },
       },
     },
-    (request) => {
+    async (request) => {
       const { status, limit = 100, before } = request.query;
       // Newest first, only metrics the caller may write: page through until the limit is filled.
       const user = request.user!;
       const list: Submission[] = [];
       let beforeId = before;
       for (;;) {
-        const page = deps.journal.list({ status, limit, beforeId });
+        const page = await deps.journal.list({ status, limit, beforeId });
         for (const s of page) if (list.length < limit && deps.users.mayWrite(user, s.metric)) list.push(s);
         if (page.length < limit || list.length >= limit) break;
         beforeId = page[page.length - 1]!.id;
       }
-      return { submissions: list.map(submissionJson), counts: deps.journal.counts() };
+      return { submissions: list.map(submissionJson), counts: await deps.journal.counts() };
     },
   );
 
@@ -241,10 +241,10 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
         },
       },
     },
-    (request) => {
-      const s = visible(request, request.params.id);
-      if (!deps.journal.retry(s.id)) throw new InvalidRequestError(`submission ${s.id} is ${s.status}, only rejected ones can be retried`);
-      return submissionJson(deps.journal.get(s.id)!);
+    async (request) => {
+      const s = await visible(request, request.params.id);
+      if (!(await deps.journal.retry(s.id))) throw new InvalidRequestError(`submission ${s.id} is ${s.status}, only rejected ones can be retried`);
+      return submissionJson((await deps.journal.get(s.id))!);
     },
   );
 }

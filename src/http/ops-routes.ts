@@ -37,7 +37,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: BrokerDeps): void 
     },
   };
   r.get('/readyz', { schema: readyz }, async (_request, reply) => {
-    const journal = deps.journal.check();
+    const journal = { ...(await deps.journal.check()), kind: deps.journal.kind };
     const storage = deps.storage.status();
     const sink = { ...(await deps.sink.ping()), ...delivery(deps) };
     const ready = journal.ok && storage.ok && sink.ok;

@@ -59,3 +59,9 @@ export class LineCache {
     this.#chars -= entry.lines.length;
   }
 }
+
+/**
+ * Lines that stay in memory after their commit, so delivery need not read them back: a backlog
+ * beyond this (the store is slow or down) is read from the journal's table instead. Both journals use it.
+ */
+export const LINE_CACHE_LIMITS: LineCacheLimits = { points: 50_000, chars: 8 * 1024 * 1024 };

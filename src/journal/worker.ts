@@ -66,9 +66,17 @@ export class DeliveryWorker {
     if (this.#running) return;
     this.#running = true;
     this.#o.journal.on('appended', this.#onAppended);
-    for (const db of this.#o.journal.pendingDatabases()) this.#kick(db);
-    // Picks up work another process put back into the journal (an operator's retry).
-    this.#sweep = setInterval(() => this.#o.journal.refresh(), SWEEP_MS);
+    this.#o.journal.pendingDatabases().then(
+      (dbs) => {
+        for (const db of dbs) this.#kick(db);
+      },
+      (err: Error) => this.#o.logger.warn({ err: err.message }, 'could not read the journal; the next sweep tries again'),
+    );
+    // Picks up work another process put into the journal (an operator's retry, another replica's lane left free).
+    this.#sweep = setInterval(() => {
+      if (!this.#running) return;
+      this.#o.journal.refresh().catch((err: Error) => this.#o.logger.debug?.({ err: err.message }, 'journal refresh failed'));
+    }, SWEEP_MS);
     this.#sweep.unref();
   }
 
@@ -111,8 +119,8 @@ export class DeliveryWorker {
    */
   async flush(deadlineMs: number): Promise<void> {
     while (this.#o.clock.now() < deadlineMs) {
-      const dbs = this.#o.journal.pendingDatabases();
-      if (dbs.length === 0 && !this.busy) return;
+      const dbs = await this.#o.journal.pendingDatabases().catch(() => undefined);
+      if (dbs?.length === 0 && !this.busy) return;
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -130,16 +138,18 @@ export class DeliveryWorker {
     const lane = this.#lane(db);
     if (!this.#running || lane.busy || lane.timer) return;
     lane.busy = true;
-    this.#deliver(db, lane)
+    void this.#deliver(db, lane)
       .catch((err: Error) => {
         this.#writeFailed(err.message);
         this.#o.logger.warn({ database: db, err: err.message }, 'delivery failed unexpectedly');
         this.#scheduleRetry(db, lane, undefined);
       })
-      .finally(() => {
+      .then(async () => {
+        // The lane stays busy while the journal is asked (so a shutdown waits for the answer);
+        // after stop() the journal may already be closed: ask it nothing more.
+        const more = this.#running && !lane.timer && (await this.#o.journal.hasPending(db).catch(() => false));
         lane.busy = false;
-        // After stop() the journal may already be closed: ask it nothing more.
-        if (this.#running && !lane.timer && this.#o.journal.hasPending(db)) this.#kick(db);
+        if (more) this.#kick(db);
       });
   }
 
@@ -169,22 +179,22 @@ export class DeliveryWorker {
 
   async #deliver(db: string, lane: Lane): Promise<void> {
     const { journal, observer } = this.#o;
-    const found = journal.nextBatch(db, this.#o.batchMaxPoints);
+    const found = await journal.nextBatch(db, this.#o.batchMaxPoints);
     // Every accepted submission has at least one line; one without is damage, not "nothing to write".
-    for (const e of found) if (e.lines === '') this.#reject(db, e, 'its line protocol is missing from the journal');
+    for (const e of found) if (e.lines === '') await this.#reject(db, e, 'its line protocol is missing from the journal');
     const batch = found.filter((e) => e.lines !== '');
     if (batch.length === 0) return;
     const result = await this.#write(db, batch);
     if (result.ok || !result.retry) this.#writeAnswered();
     else this.#writeFailed(result.message);
     if (result.ok) {
-      journal.markDelivered(batch);
+      await journal.markDelivered(batch);
       lane.failures = 0;
       observer?.delivered(db, batch, this.#o.clock.now());
       return;
     }
     if (result.retry) {
-      journal.markAttempt(batch, result.message);
+      await journal.markAttempt(batch, result.message);
       observer?.failed(db, result.message, true);
       const detail = { database: db, submissions: batch.length, err: result.message };
       // An unreachable store was announced once by the sink; one warning per lane and attempt would bury it.
@@ -196,7 +206,7 @@ export class DeliveryWorker {
     // Refused for good. Writes are idempotent (same series and time overwrite), so write the batch's
     // submissions one by one to find which of them the database refuses.
     if (batch.length === 1) {
-      this.#reject(db, batch[0] as PendingEntry, result.message);
+      await this.#reject(db, batch[0] as PendingEntry, result.message);
       lane.failures = 0;
       return;
     }
@@ -205,22 +215,22 @@ export class DeliveryWorker {
       if (one.ok || !one.retry) this.#writeAnswered();
       else this.#writeFailed(one.message);
       if (one.ok) {
-        journal.markDelivered([entry]);
+        await journal.markDelivered([entry]);
         observer?.delivered(db, [entry], this.#o.clock.now());
       } else if (one.retry) {
-        journal.markAttempt([entry], one.message);
+        await journal.markAttempt([entry], one.message);
         observer?.failed(db, one.message, true);
         this.#scheduleRetry(db, lane, one.retryAfterMs);
         return;
       } else {
-        this.#reject(db, entry, one.message);
+        await this.#reject(db, entry, one.message);
       }
     }
     lane.failures = 0;
   }
 
-  #reject(db: string, entry: PendingEntry, message: string): void {
-    this.#o.journal.markRejected(entry, message);
+  async #reject(db: string, entry: PendingEntry, message: string): Promise<void> {
+    await this.#o.journal.markRejected(entry, message);
     this.#o.observer?.rejected(db, entry, message);
     this.#o.observer?.failed(db, message, false);
     this.#o.logger.warn({ database: db, submission: entry.id, err: message }, 'submission rejected by the database');

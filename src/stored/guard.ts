@@ -24,7 +24,7 @@ const MAX_VERIFIED = 10_000;
 export interface StoreGuardOptions {
   facts: StoreFacts;
   /** Where accepted payloads wait: they fix types and add values once delivered. */
-  journal: { pendingLines(database: string): Iterable<string> };
+  journal: { pendingLines(database: string): AsyncIterable<string> | Iterable<string> };
   /** InfluxDB's max-values-per-tag; 0 turns the check off. */
   maxValuesPerTag: number;
   clock?: Clock;
@@ -225,7 +225,7 @@ export class StoreGuard {
     const first = !this.fields.has(db);
     const changed = this.fields.seed(db, shardNs, undefined);
     // Before the store's field list: a payload delivered meanwhile is then in that list.
-    if (first || changed) this.#replayJournal(db);
+    if (first || changed) await this.#replayJournal(db);
     try {
       this.fields.seed(db, shardNs, await this.#ask('field keys', () => this.#facts.fieldTypes(db)));
       this.#seeded.set(db, shardNs === undefined ? now + STORE_PAUSE_MS : undefined);
@@ -235,9 +235,9 @@ export class StoreGuard {
   }
 
   /** The journal's undelivered payloads fix types in the order they will be delivered. */
-  #replayJournal(db: string): void {
+  async #replayJournal(db: string): Promise<void> {
     const none: PathOf = () => '';
-    for (const lines of this.#journal.pendingLines(db)) {
+    for await (const lines of this.#journal.pendingLines(db)) {
       this.fields.record(db, this.fields.inspect(db, parseLines(lines), none).additions);
     }
   }
@@ -261,8 +261,10 @@ export class StoreGuard {
         }
       }
     };
-    for (const lines of this.#journal.pendingLines(db)) take(parseLines(lines));
-    for (const f of this.#inFlight) if (f.db === db) take(parseLines(f.lines));
+    // Those being journaled taken first: one committed while the journal is read is then not missed.
+    const journaling = [...this.#inFlight].filter((f) => f.db === db);
+    for await (const lines of this.#journal.pendingLines(db)) take(parseLines(lines));
+    for (const f of journaling) take(parseLines(f.lines));
     if (this.#verified.size > MAX_VERIFIED) this.#verified.clear();
     for (const s of suspects) {
       try {
@@ -287,7 +289,7 @@ export class StoreGuard {
   }
 
   /** Values of the given tags in the journal's undelivered payloads and in payloads being journaled. */
-  #pendingValues(db: string, recounts: TagRecount[]): Map<string, Set<string>> {
+  async #pendingValues(db: string, recounts: TagRecount[]): Promise<Map<string, Set<string>>> {
     const wanted = new Map<string, Map<string, Set<string>>>();
     const out = new Map<string, Set<string>>();
     for (const r of recounts) {
@@ -306,8 +308,10 @@ export class StoreGuard {
         if (byTag) for (const [k, v] of p.tags) byTag.get(k)?.add(v);
       }
     };
-    for (const lines of this.#journal.pendingLines(db)) take(parseLines(lines));
-    for (const f of this.#inFlight) if (f.db === db) take(parseLines(f.lines));
+    // Those being journaled taken first: one committed while the journal is read is then not missed.
+    const journaling = [...this.#inFlight].filter((f) => f.db === db);
+    for await (const lines of this.#journal.pendingLines(db)) take(parseLines(lines));
+    for (const f of journaling) take(parseLines(f.lines));
     return out;
   }
 
@@ -316,7 +320,7 @@ export class StoreGuard {
     if (recounts.length === 0) return;
     const now = this.#clock.now();
     // Taken first: a payload delivered while the store is asked is then counted once, not missed.
-    const pending = this.#pendingValues(db, recounts);
+    const pending = await this.#pendingValues(db, recounts);
     for (const r of recounts) {
       const waiting = pending.get(r.key) ?? new Set<string>();
       const confirmed = new Set<string>();

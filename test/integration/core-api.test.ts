@@ -63,7 +63,7 @@ describe('the /api/v1 routes', { timeout: 60_000 }, () => {
   });
 
   it('POST /api/v1/validate answers the points and their line protocol and stores nothing', async () => {
-    const before = broker.deps.journal.counts();
+    const before = (await broker.deps.journal.counts());
     const body = churnPayload(num('5'), '2020-09-08 15:22:45 +0100', 'validate x', { Ratio: num('5.0'), Note: 'say "hi"' });
     const res = await call(broker.app, 'POST', '/api/v1/validate', { token: broker.token(), body });
     assert.equal(res.status, 200, res.body);
@@ -80,7 +80,7 @@ describe('the /api/v1 routes', { timeout: 60_000 }, () => {
       res.json.line_protocol,
       'TFA_CodeChurn_Tracking,Base_Tag=v9.8,Git_Tag_Date=20200908,Target_Tag=validate\\ x Lines_of_Change=5i,Ratio=5,Note="say \\"hi\\"" 1599574965000000000',
     );
-    assert.deepEqual(broker.deps.journal.counts(), before, 'nothing journaled');
+    assert.deepEqual((await broker.deps.journal.counts()), before, 'nothing journaled');
     const rows = await influx.rows('TFA_CodeChurn', `SELECT * FROM "TFA_CodeChurn_Tracking" WHERE "Target_Tag" = 'validate x'`);
     assert.equal(rows.length, 0);
 

@@ -31,11 +31,12 @@ describe('embedded store', { timeout: 60_000 }, () => {
     await broker?.close();
   });
 
-  it('uses the embedded store when QMB_INFLUX_URL is unset, and /readyz says so', async () => {
+  it('uses the embedded store when QMB_INFLUX_URL is unset, and /readyz says so (and that the journal is SQLite)', async () => {
     assert.equal(broker.deps.sink.kind, 'embedded');
     const res = await call(broker.app, 'GET', '/readyz');
     assert.equal(res.status, 200, res.body);
     assert.equal(res.json.checks.sink.kind, 'embedded');
+    assert.equal(res.json.checks.journal.kind, 'sqlite');
   });
 
   it('delivers every valid fixture (201 with ?wait=)', async () => {

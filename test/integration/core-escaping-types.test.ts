@@ -26,7 +26,7 @@ describe('escaping, times and number types through InfluxDB', { timeout: 90_000 
   let broker: InProcessBroker;
 
   const post = (body: unknown): Promise<Reply> => call(broker.app, 'POST', '/api/v1/metrics?wait=15', { token: broker.token('ci'), body });
-  const accepted = (): number => Object.values(broker.deps.journal.counts()).reduce((a, b) => a + b, 0);
+  const accepted = async (): Promise<number> => Object.values(await broker.deps.journal.counts()).reduce((a, b) => a + b, 0);
 
   function assertRefused(res: Reply, paths: string[], what: string): void {
     assert.equal(res.status, 400, `${what}: ${res.body}`);
@@ -113,7 +113,7 @@ describe('escaping, times and number types through InfluxDB', { timeout: 90_000 
   });
 
   it('refuses what line protocol cannot carry, naming every path, and stores nothing', async () => {
-    const before = accepted();
+    const before = (await accepted());
     const res = await post(
       misra([
         { measurement: 'ok', tags: { CommitTitle: 'ends with backslash\\' } },
@@ -150,7 +150,7 @@ describe('escaping, times and number types through InfluxDB', { timeout: 90_000 
     assert.match(byPath.get('/data/2/measurement')!, /newline/);
     assert.match(byPath.get('/data/6/measurement')!, /control character U\+0009/);
     assert.match(byPath.get('/data/7/measurement')!, /control character U\+0000/);
-    assert.equal(accepted(), before, 'nothing journaled');
+    assert.equal((await accepted()), before, 'nothing journaled');
   });
 
   it('number literals decide integer or float; pinned-free fields keep their literal type', async () => {
@@ -204,7 +204,7 @@ describe('escaping, times and number types through InfluxDB', { timeout: 90_000 
   });
 
   it('refuses integers beyond int64 and numbers beyond a double with a 400 naming the field', async () => {
-    const before = accepted();
+    const before = (await accepted());
     const cases: [string, unknown][] = [
       ['Too_Big', num('9223372036854775808')],
       ['Too_Small', num('-9223372036854775809')],
@@ -217,7 +217,7 @@ describe('escaping, times and number types through InfluxDB', { timeout: 90_000 
     }
     const all = await post(misra([{ measurement: 'typing-bad', fields: Object.fromEntries(cases) }]));
     assertRefused(all, cases.map(([k]) => `/data/0/fields/${k}`), 'all range problems at once');
-    assert.equal(accepted(), before);
+    assert.equal((await accepted()), before);
     assert.deepEqual(await influx.rows('TFA_MisraDefects', 'SHOW FIELD KEYS FROM "typing-bad"'), []);
   });
 });

@@ -14,11 +14,11 @@ describe('limits and permissions', { timeout: 60_000 }, () => {
 
   withInfluxBroker('in-process', { env: { QMB_MAX_BODY_BYTES: String(LIMIT), QMB_AUTH_RATE_LIMIT: '3' } }, (s) => ({ influx, broker } = s));
 
-  const accepted = (): number => Object.values(broker.deps.journal.counts()).reduce((a, b) => a + b, 0);
+  const accepted = async (): Promise<number> => Object.values(await broker.deps.journal.counts()).reduce((a, b) => a + b, 0);
 
   it('a body over QMB_MAX_BODY_BYTES gets 413 on both ingest routes and on validate', async () => {
     const big = churnPayload(1, '2021-01-01T00:00:00Z', 'big', { Padding: 'x'.repeat(LIMIT) });
-    const before = accepted();
+    const before = (await accepted());
     for (const route of ['/api/v1/metrics', '/', '/api/v1/validate']) {
       const res = await call(broker.app, 'POST', route, { token: broker.token(), body: big });
       assert.equal(res.status, 413, `${route}: ${res.body}`);
@@ -26,7 +26,7 @@ describe('limits and permissions', { timeout: 60_000 }, () => {
     }
     const small = await call(broker.app, 'POST', '/api/v1/metrics', { token: broker.token(), body: churnPayload(1, '2021-01-01T00:00:00Z', 'small') });
     assert.equal(small.status, 202, small.body);
-    assert.equal(accepted(), before + 1);
+    assert.equal((await accepted()), before + 1);
   });
 
   it('a body that is not JSON by content type gets 415', async () => {
@@ -43,7 +43,7 @@ describe('limits and permissions', { timeout: 60_000 }, () => {
   });
 
   it('a user may only write the metrics they are allowed: 403 for tfa posting tfm_*', async () => {
-    const before = accepted();
+    const before = (await accepted());
     const tfm = loadFixtures().filter((t) => t.metric.startsWith('tfm_'));
     assert.equal(tfm.length, 4);
     for (const table of tfm) {
@@ -53,7 +53,7 @@ describe('limits and permissions', { timeout: 60_000 }, () => {
         assert.ok(isErrorBody(res.json, 403), res.body);
       }
     }
-    assert.equal(accepted(), before, 'nothing journaled');
+    assert.equal((await accepted()), before, 'nothing journaled');
     const ok = await call(broker.app, 'POST', '/api/v1/metrics', { token: broker.token('tfa'), body: churnPayload(1, '2021-01-01T00:00:00Z', 'tfa-user') });
     assert.equal(ok.status, 202, ok.body);
   });

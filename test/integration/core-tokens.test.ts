@@ -92,8 +92,8 @@ describe('tokens', { timeout: 60_000 }, () => {
     assertRefused(await postWith('Token abc', '/'), 'unknown scheme');
   });
 
-  it('refused tokens store nothing', () => {
-    const counts = broker.deps.journal.counts();
+  it('refused tokens store nothing', async () => {
+    const counts = await broker.deps.journal.counts();
     const accepted = counts.pending + counts.delivered + counts.rejected;
     // 5 schemes x 2 routes + restricted user + leeway token
     assert.equal(accepted, 12);

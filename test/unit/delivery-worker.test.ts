@@ -5,30 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Backoff } from '../../src/backoff.js';
-import { Journal } from '../../src/journal/journal.js';
+import type { Journal } from '../../src/journal/journal.js';
+import { SqliteJournal } from '../../src/journal/sqlite-journal.js';
 import { DeliveryWorker } from '../../src/journal/worker.js';
-import type { Health, Sink, WriteResult } from '../../src/sinks/sink.js';
 import { waitFor } from '../helpers/ports.js';
-
-/** A store whose answers the test scripts; it records every write. */
-class ScriptedSink implements Sink {
-  readonly kind = 'influxdb' as const;
-  writes: { db: string; lines: string }[] = [];
-  created: string[] = [];
-  answer: (db: string, lines: string) => WriteResult = () => ({ ok: true });
-  write(db: string, lines: string): Promise<WriteResult> {
-    this.writes.push({ db, lines });
-    return Promise.resolve(this.answer(db, lines));
-  }
-  createDatabase(db: string): Promise<void> {
-    this.created.push(db);
-    return Promise.resolve();
-  }
-  ping(): Promise<Health> {
-    return Promise.resolve({ ok: true, detail: 'scripted' });
-  }
-  async close(): Promise<void> {}
-}
+import { ScriptedSink } from '../helpers/scripted-sink.js';
 
 describe('delivery worker', () => {
   let dir: string;
@@ -41,14 +22,14 @@ describe('delivery worker', () => {
 
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'qmb-worker-'));
-    journal = new Journal(dir);
+    journal = new SqliteJournal(dir);
     sink = new ScriptedSink();
     worker = new DeliveryWorker({ journal, sink, batchMaxPoints: 3, backoff: new Backoff({ baseMs: 1, maxMs: 5 }) });
   });
 
-  afterEach(() => {
+  afterEach(async () => {
     worker.stop();
-    journal.close();
+    await journal.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -59,7 +40,7 @@ describe('delivery worker', () => {
     const lines = sink.writes.flatMap((w) => w.lines.split('\n'));
     assert.deepEqual(lines, [0, 1, 2, 3, 4, 5, 6].map((i) => `m v=${i}i ${i}`));
     assert.ok(sink.writes.every((w) => w.lines.split('\n').length <= 3));
-    assert.equal(journal.counts().delivered, 7);
+    assert.equal((await journal.counts()).delivered, 7);
   });
 
   it('retries a failing database with backoff without losing or reordering points', async () => {
@@ -69,7 +50,7 @@ describe('delivery worker', () => {
     await append('A', 'm v=2i 2');
     worker.start();
     await waitFor(() => journal.pendingSubmissions === 0, 5000, 'delivery after retries');
-    const s = journal.get(id)!;
+    const s = (await journal.get(id))!;
     assert.equal(s.status, 'delivered');
     assert.equal(s.attempts, 4);
     assert.equal(s.lastError, null);
@@ -82,9 +63,9 @@ describe('delivery worker', () => {
     const stuck = await append('down', 'x v=1i 1');
     const fine = await append('up', 'y v=1i 1');
     worker.start();
-    await waitFor(() => journal.get(fine)!.status === 'delivered', 5000, 'the healthy database');
-    assert.equal(journal.get(stuck)!.status, 'pending');
-    assert.match(journal.get(stuck)!.lastError ?? '', /unavailable/);
+    await waitFor(async () => (await journal.get(fine))!.status === 'delivered', 5000, 'the healthy database');
+    assert.equal((await journal.get(stuck))!.status, 'pending');
+    assert.match((await journal.get(stuck))!.lastError ?? '', /unavailable/);
   });
 
   it('finds the refused submission of a batch and delivers the rest', async () => {
@@ -95,9 +76,9 @@ describe('delivery worker', () => {
     const c = await append('A', 'm v=3i 3');
     worker.start();
     await waitFor(() => journal.pendingSubmissions === 0, 5000, 'settling');
-    assert.equal(journal.get(a)!.status, 'delivered');
-    assert.equal(journal.get(c)!.status, 'delivered');
-    const refused = journal.get(bad)!;
+    assert.equal((await journal.get(a))!.status, 'delivered');
+    assert.equal((await journal.get(c))!.status, 'delivered');
+    const refused = (await journal.get(bad))!;
     assert.equal(refused.status, 'rejected');
     assert.equal(refused.lastError, 'field type conflict');
   });
@@ -112,7 +93,7 @@ describe('delivery worker', () => {
     };
     const id = await append('NEW', 'm v=1i 1');
     worker.start();
-    await waitFor(() => journal.get(id)!.status === 'delivered', 5000, 'delivery after creating the database');
+    await waitFor(async () => (await journal.get(id))!.status === 'delivered', 5000, 'delivery after creating the database');
     assert.deepEqual(sink.created, ['NEW']);
   });
 
@@ -121,18 +102,18 @@ describe('delivery worker', () => {
     sink.answer = () => (refuse ? { ok: false, retry: false, status: 400, message: 'no' } : { ok: true });
     const id = await append('A', 'm v=1i 1');
     worker.start();
-    await waitFor(() => journal.get(id)!.status === 'rejected', 5000, 'rejection');
+    await waitFor(async () => (await journal.get(id))!.status === 'rejected', 5000, 'rejection');
     assert.equal(journal.pendingPoints, 0);
     refuse = false;
-    assert.equal(journal.retry(id), true);
-    await waitFor(() => journal.get(id)!.status === 'delivered', 5000, 'delivery after retry');
-    assert.equal(journal.retry(id), false, 'a delivered submission cannot be retried');
+    assert.equal(await journal.retry(id), true);
+    await waitFor(async () => (await journal.get(id))!.status === 'delivered', 5000, 'delivery after retry');
+    assert.equal(await journal.retry(id), false, 'a delivered submission cannot be retried');
   });
 
   it('keeps at most its bounds of undelivered lines in memory and delivers the evicted ones from disk', async () => {
-    journal.close();
+    await journal.close();
     // Room for 3 points and 40 characters: most of what follows is evicted before delivery starts.
-    journal = new Journal(dir, undefined, { lineCache: { points: 3, chars: 40 } });
+    journal = new SqliteJournal(dir, undefined, { lineCache: { points: 3, chars: 40 } });
     worker = new DeliveryWorker({ journal, sink, batchMaxPoints: 4, backoff: new Backoff({ baseMs: 1, maxMs: 5 }) });
     const expected: string[] = [];
     for (let i = 0; i < 10; i++) {
@@ -150,7 +131,7 @@ describe('delivery worker', () => {
     worker.start();
     await waitFor(() => journal.pendingSubmissions === 0, 5000, 'delivery');
     assert.deepEqual(sink.writes.flatMap((w) => w.lines.split('\n')), expected);
-    assert.equal(journal.counts().delivered, 11);
+    assert.equal((await journal.counts()).delivered, 11);
     assert.deepEqual(journal.lineCacheUse, { submissions: 0, chars: 0 });
   });
 });

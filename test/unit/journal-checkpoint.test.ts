@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Journal } from '../../src/journal/journal.js';
+import { SqliteJournal } from '../../src/journal/sqlite-journal.js';
 import { waitFor } from '../helpers/ports.js';
 
 test('a journal with background checkpoints copies its WAL into the database file without any commit doing it', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'qmb-checkpoint-'));
-  const journal = new Journal(dir, undefined, { backgroundCheckpoints: true });
+  const journal = new SqliteJournal(dir, undefined, { backgroundCheckpoints: true });
   try {
     const before = statSync(journal.file).size;
     // About 800 KB: far below the 1000 pages (4 MB) at which a connection would checkpoint by itself.
@@ -18,14 +18,14 @@ test('a journal with background checkpoints copies its WAL into the database fil
     await waitFor(() => statSync(journal.file).size > before + 500_000, 5000, 'the commits in the database file');
     assert.equal(journal.pendingSubmissions, 200);
   } finally {
-    journal.close();
+    await journal.close();
   }
   // Reopened: everything is there.
-  const again = new Journal(dir);
+  const again = new SqliteJournal(dir);
   try {
     assert.equal(again.pendingSubmissions, 200);
   } finally {
-    again.close();
+    await again.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { it } from 'node:test';
 import Database from 'better-sqlite3';
-import { Journal } from '../../src/journal/journal.js';
+import { SqliteJournal } from '../../src/journal/sqlite-journal.js';
 
 // The submissions table as the first release created it.
 const FIRST_SCHEMA = `
@@ -26,22 +26,23 @@ it('an older journal gains duplicates columns and keeps its pending submission',
     const old = new Database(path.join(dir, 'journal.sqlite'));
     old.exec(FIRST_SCHEMA);
     old.close();
-    const journal = new Journal(dir);
+    const journal = new SqliteJournal(dir);
     try {
       assert.equal(journal.pendingPoints, 2);
-      assert.deepEqual({ ...journal.get(1), receivedAt: 0, updatedAt: 0 }, {
+      assert.deepEqual({ ...(await journal.get(1)), receivedAt: 0, updatedAt: 0 }, {
         id: 1, metric: 'm', apiVersion: '1.0', database: 'db', userId: 1, points: 2, duplicates: 0, duplicateItems: [],
         status: 'pending', attempts: 0, lastError: null, receivedAt: 0, deliveredAt: null, updatedAt: 0,
       });
       const added = await journal.append({ metric: 'm', apiVersion: '1.0', database: 'db', userId: 1, points: 1, duplicates: 2, duplicateItems: [1, 2], lines: 'm x=3i 3' });
-      assert.deepEqual([journal.get(added.id)?.duplicates, journal.get(added.id)?.duplicateItems], [2, [1, 2]]);
+      const got = await journal.get(added.id);
+      assert.deepEqual([got?.duplicates, got?.duplicateItems], [2, [1, 2]]);
     } finally {
-      journal.close();
+      await journal.close();
     }
     // Opening it again (the upgraded file) changes nothing.
-    const again = new Journal(dir);
-    assert.equal(again.get(2)?.duplicates, 2);
-    again.close();
+    const again = new SqliteJournal(dir);
+    assert.equal((await again.get(2))?.duplicates, 2);
+    await again.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
