@@ -82,7 +82,11 @@ export function createBroker(
   const secret = resolveSecret(config);
   const tokens = new TokenService(secret, config.tokenTtl);
   const users = new UsersStore(config.usersFile);
-  const journal = createJournal(config, clock, { backgroundCheckpoints: true, ...(options.journalStart ? { start: options.journalStart } : {}) });
+  const journal = createJournal(config, clock, {
+    backgroundCheckpoints: true,
+    ...(options.journalStart ? { start: options.journalStart } : {}),
+    onBackgroundError: (what, err) => options.logger?.warn({ err: err.message }, `journal: ${what} connection lost; connecting again`),
+  });
   let sink: Sink;
   try {
     sink = options.sink ?? createSink(config, options.logger);
