@@ -161,7 +161,8 @@ export class PgJournal extends EventEmitter implements Journal {
       onBackgroundError: options.onBackgroundError,
     };
     this.#ownsPool = !options.pool;
-    this.#pool = options.pool ?? createPgPool(target, { max: 8, queryTimeoutMs: 10_000, applicationName: 'qmb journal' });
+    // Named in pg_stat_activity after the URL's application_name: "<name> journal".
+    this.#pool = options.pool ?? createPgPool(target, { max: 8, queryTimeoutMs: 10_000, applicationName: `${target.applicationName ?? 'qmb'} journal` });
   }
 
   get journalId(): string {
