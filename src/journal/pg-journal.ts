@@ -139,6 +139,7 @@ export class PgJournal extends EventEmitter implements Journal {
   #laneClient: Promise<pg.Client> | undefined;
   #listenClient: pg.Client | undefined;
   #listening: Promise<void> | undefined;
+  #listenFailing = false;
   #relistenTimer: NodeJS.Timeout | undefined;
   #recountTimer: NodeJS.Timeout | undefined;
   /** Submissions someone waits for, polled in one query while any are waited for. */
@@ -237,10 +238,13 @@ export class PgJournal extends EventEmitter implements Journal {
           return;
         }
         this.#listenClient = c;
+        this.#listenFailing = false;
         // Whatever was announced while no one listened: the sweep and the waiters' polling find it.
       } catch (err) {
         await client?.end().catch(() => {});
-        this.#o.onBackgroundError?.('notifications', err as Error);
+        // Said once per outage: the connection is tried again every second meanwhile.
+        if (!this.#listenFailing) this.#o.onBackgroundError?.('notifications', err as Error);
+        this.#listenFailing = true;
         this.#scheduleRelisten();
       }
     })().finally(() => {
