@@ -1,10 +1,11 @@
 // Builds the broker's collaborators from the configuration: registry, journal, sink, read store, users, tokens, worker.
 import path from 'node:path';
 import type { Config } from './config.js';
-import { resolveSecret } from './auth/secret.js';
-import { type CheckStore, SqliteCheckStore } from './check/check-store.js';
-import { TokenService } from './auth/tokens.js';
-import { UsersStore } from './auth/users.js';
+import { createTokens, createUsers } from './auth/create-users.js';
+import type { CheckStore } from './check/check-store.js';
+import { createCheckStore } from './check/create-check-store.js';
+import type { TokenService } from './auth/tokens.js';
+import type { UserDirectory } from './auth/users.js';
 import { type Clock, systemClock } from './clock.js';
 import { dataFileError } from './data-files.js';
 import { FreeSpace } from './journal/free-space.js';
@@ -22,6 +23,7 @@ import type { Sink, SinkLogger } from './sinks/sink.js';
 import { createStoreGuard, observeWithGuard } from './stored/create.js';
 import type { StoreGuard } from './stored/guard.js';
 import { Telemetry } from './telemetry.js';
+import { type PgPool, createPgPool } from './pg/pool.js';
 
 /** Everything the HTTP app and the CLI verbs work with. */
 export interface BrokerDeps {
@@ -31,15 +33,17 @@ export interface BrokerDeps {
   /** Free space of the data dir, checked before each commit. */
   storage: FreeSpace;
   sink: Sink;
-  users: UsersStore;
+  users: UserDirectory;
   tokens: TokenService;
   worker: DeliveryWorker;
   telemetry: Telemetry;
   clock: Clock;
   /** What the store holds: refuses before the 2xx what it would drop (field types, tag values). */
   guard: StoreGuard;
-  /** Recorded regression checks (`checks.sqlite` in the data dir). */
+  /** Recorded regression checks (`checks.sqlite` in the data dir, or PostgreSQL). */
   checks: CheckStore;
+  /** With QMB_JOURNAL_URL: the connections of users, the shared signing key and checks. */
+  sharedPool: PgPool | undefined;
 }
 
 /** The sink the configuration names: InfluxDB (routed by QMB_INFLUX_ROUTES) when QMB_INFLUX_URL is set, else the embedded store. */
@@ -79,9 +83,9 @@ export function createBroker(
 ): BrokerDeps {
   const clock = options.clock ?? systemClock;
   const registry = options.registry ?? loadRegistry({ extraDir: config.metricsDir });
-  const secret = resolveSecret(config);
-  const tokens = new TokenService(secret, config.tokenTtl);
-  const users = new UsersStore(config.usersFile);
+  const sharedPool = config.journalUrl ? createPgPool(config.journalUrl, { max: 4, onIdleError: (err) => options.logger?.warn({ err: err.message }, 'PostgreSQL connection lost') }) : undefined;
+  const tokens = createTokens(config, sharedPool);
+  const users = createUsers(config, sharedPool, { onRefreshError: (err) => options.logger?.warn({ err: (err as Error).message }, 'could not read the users from PostgreSQL') });
   const journal = createJournal(config, clock, {
     backgroundCheckpoints: true,
     ...(options.journalStart ? { start: options.journalStart } : {}),
@@ -96,7 +100,7 @@ export function createBroker(
   }
   let checks: CheckStore;
   try {
-    checks = new SqliteCheckStore(config.dataDir);
+    checks = createCheckStore(config, sharedPool);
   } catch (err) {
     void journal.close();
     void sink.close();
@@ -113,7 +117,7 @@ export function createBroker(
     observer: observeWithGuard(telemetry, guard),
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  return { config, registry, journal, storage, sink, users, tokens, worker, telemetry, clock, guard, checks };
+  return { config, registry, journal, storage, sink, users, tokens, worker, telemetry, clock, guard, checks, sharedPool };
 }
 
 /** Stops delivery (after flushing what the sink takes before the deadline, a time of `deps.clock`) and closes the stores. */
@@ -124,5 +128,7 @@ export async function closeBroker(deps: BrokerDeps, flushDeadlineMs: number): Pr
   while (deps.worker.busy && deps.clock.now() < flushDeadlineMs + 1000) await new Promise((r) => setTimeout(r, 10));
   await deps.journal.close();
   await deps.checks.close();
+  await deps.users.close();
   await deps.sink.close();
+  await deps.sharedPool?.end();
 }

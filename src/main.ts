@@ -27,10 +27,12 @@ export interface RunningBroker {
  * Its id is 0, so the ids of an older broker's users (1, 2, ...) stay free for `qmb users add --id`.
  */
 export async function ensureFirstUser(deps: BrokerDeps): Promise<string | undefined> {
+  await deps.users.load();
   if (deps.users.list().length > 0) return undefined;
   const password = randomBytes(12).toString('base64url');
-  deps.users.save({ id: 0, name: 'admin', password: await hashPassword(password), metrics: ['*'] });
-  return password;
+  // Replicas starting together on one PostgreSQL: only one adds it (and shows the password).
+  const added = await deps.users.addFirst({ id: 0, name: 'admin', password: await hashPassword(password), metrics: ['*'] });
+  return added ? password : undefined;
 }
 
 /**
@@ -83,6 +85,9 @@ export async function startBroker(config: Config, options: { journalStart?: Jour
   let app: FastifyInstance;
   let url: string;
   try {
+    // Users and the signing key shared in PostgreSQL are read before the first request (no-ops for the files).
+    await deps.users.load();
+    await deps.tokens.ready();
     app = await buildApp(deps, { logger: log, ...(tls ? { https: tls } : {}) });
     url = await app.listen({ host: config.host, port: config.port });
   } catch (err) {

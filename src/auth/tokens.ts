@@ -15,26 +15,56 @@ interface Verified {
   nbf: number;
 }
 
+/** The signing secret, or where to fetch it (the shared one in PostgreSQL): asked again until it answers. */
+export type SecretSource = string | (() => Promise<string>);
+
 export class TokenService {
-  readonly #key: Uint8Array;
+  #key: Uint8Array | undefined;
+  readonly #fetch: (() => Promise<string>) | undefined;
+  #fetching: Promise<Uint8Array> | undefined;
   readonly #ttlSeconds: number;
   readonly #verified = new Map<string, Verified>();
 
-  constructor(secret: string, ttlSeconds: number) {
-    if (secret.length === 0) throw new RangeError('the signing secret must not be empty');
+  constructor(secret: SecretSource, ttlSeconds: number) {
+    if (typeof secret === 'string' && secret.length === 0) throw new RangeError('the signing secret must not be empty');
     if (!(ttlSeconds > 0)) throw new RangeError('token lifetime must be positive');
-    this.#key = new TextEncoder().encode(secret);
+    if (typeof secret === 'string') this.#key = new TextEncoder().encode(secret);
+    else this.#fetch = secret;
     this.#ttlSeconds = ttlSeconds;
+  }
+
+  /** The key; fetched once when it comes from elsewhere (a failed fetch is tried again on the next call). */
+  async #keyOf(): Promise<Uint8Array> {
+    if (this.#key) return this.#key;
+    const fetch = this.#fetch as () => Promise<string>;
+    this.#fetching ??= fetch().then(
+      (secret) => {
+        if (secret.length === 0) throw new RangeError('the signing secret must not be empty');
+        this.#key = new TextEncoder().encode(secret);
+        return this.#key;
+      },
+      (err: unknown) => {
+        this.#fetching = undefined;
+        throw err;
+      },
+    );
+    return this.#fetching;
+  }
+
+  /** Fetches the key now (at start), so a problem shows before the first request. */
+  async ready(): Promise<void> {
+    await this.#keyOf();
   }
 
   /** Signs a token for a user id. */
   async issue(identity: number, nowSeconds = Math.floor(Date.now() / 1000)): Promise<string> {
+    const key = await this.#keyOf();
     return new SignJWT({ identity })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setIssuedAt(nowSeconds)
       .setNotBefore(nowSeconds)
       .setExpirationTime(nowSeconds + Math.round(this.#ttlSeconds))
-      .sign(this.#key);
+      .sign(key);
   }
 
   /**
@@ -47,9 +77,10 @@ export class TokenService {
       if (nowSeconds <= known.exp + LEEWAY_SECONDS && nowSeconds >= known.nbf - LEEWAY_SECONDS) return known.identity;
       this.#verified.delete(token);
     }
+    const key = await this.#keyOf();
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, this.#key, {
+      ({ payload } = await jwtVerify(token, key, {
         algorithms: [ALGORITHM],
         clockTolerance: LEEWAY_SECONDS,
         requiredClaims: ['exp'],

@@ -39,10 +39,37 @@ function validUser(u: unknown, file: string, index: number): User {
 }
 
 /**
+ * Who may log in and write what: the users file (UsersStore) or, with QMB_JOURNAL_URL, a table in
+ * PostgreSQL shared by every replica (PgUsersStore). Reads are answered from memory, so the
+ * per-request checks stay synchronous; changes are written through and seen by running brokers
+ * within a few seconds.
+ */
+export interface UserDirectory {
+  /** Where the users are kept, for messages: the file, or the PostgreSQL URL without its password. */
+  readonly location: string;
+  /** Reads the users now (a broker's start, each CLI verb); throws when they cannot be read. */
+  load(): Promise<void>;
+  list(): User[];
+  byId(id: number): User | undefined;
+  byName(name: string): User | undefined;
+  /** Whether the user may write that metric. */
+  mayWrite(user: User, metric: string): boolean;
+  /** Adds or replaces a user (by name); refuses an id that belongs to another name. */
+  save(user: User): Promise<void>;
+  /** Removes a user by name; false when there was none. */
+  remove(name: string): Promise<boolean>;
+  /** The next free id (one more than the highest). */
+  nextId(): Promise<number>;
+  /** Adds `user` only when there is no user at all (the first start); false when there was one. */
+  addFirst(user: User): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
  * Reads the users file, and reads it again when it changes on disk, so `qmb users add` takes
  * effect in a running broker.
  */
-export class UsersStore {
+export class UsersStore implements UserDirectory {
   readonly file: string;
   #users: User[] = [];
   #mtime = -1;
@@ -51,6 +78,15 @@ export class UsersStore {
 
   constructor(file: string) {
     this.file = file;
+    this.#reload();
+  }
+
+  get location(): string {
+    return this.file;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- a synchronous file read behind the async interface
+  async load(): Promise<void> {
     this.#reload();
   }
 
@@ -127,7 +163,8 @@ export class UsersStore {
   }
 
   /** Adds or replaces a user (by name) and writes the file atomically with mode 0600. */
-  save(user: User): void {
+  // eslint-disable-next-line @typescript-eslint/require-await -- a synchronous file write behind the async interface
+  async save(user: User): Promise<void> {
     this.#reload();
     const others = this.#users.filter((u) => u.name !== user.name);
     const clash = others.find((u) => u.id === user.id);
@@ -136,7 +173,8 @@ export class UsersStore {
   }
 
   /** Removes a user by name; false when there was none. */
-  remove(name: string): boolean {
+  // eslint-disable-next-line @typescript-eslint/require-await -- a synchronous file write behind the async interface
+  async remove(name: string): Promise<boolean> {
     this.#reload();
     const rest = this.#users.filter((u) => u.name !== name);
     if (rest.length === this.#users.length) return false;
@@ -145,10 +183,20 @@ export class UsersStore {
   }
 
   /** The next free id (one more than the highest). */
-  nextId(): number {
+  // eslint-disable-next-line @typescript-eslint/require-await -- a synchronous file read behind the async interface
+  async nextId(): Promise<number> {
     this.#reload();
     return this.#users.reduce((max, u) => Math.max(max, u.id), 0) + 1;
   }
+
+  async addFirst(user: User): Promise<boolean> {
+    this.#reload();
+    if (this.#users.length > 0) return false;
+    await this.save(user);
+    return true;
+  }
+
+  async close(): Promise<void> {}
 
   #write(users: User[]): void {
     const tmp = `${this.file}.${process.pid}.tmp`;

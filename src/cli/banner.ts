@@ -20,8 +20,9 @@ export function cliAssignments(config: Config): { assignments: string[]; note: s
   if (config.secretKeyFile !== undefined) assignments.push(`QMB_SECRET_KEY_FILE=${shellWord(path.resolve(config.secretKeyFile))}`);
   if (config.allowWeakSecret) assignments.push('QMB_ALLOW_WEAK_SECRET=1');
   if (config.tokenTtl !== DEFAULT_TOKEN_TTL) assignments.push(`QMB_TOKEN_TTL=${config.tokenTtl}s`);
-  // The key itself is never printed: it would end up in logs.
-  const note = config.secretKey !== undefined ? "  (with the broker's QMB_SECRET_KEY in the environment)" : undefined;
+  // The key and the journal URL's password are never printed: they would end up in logs.
+  const needed = [config.secretKey !== undefined ? 'QMB_SECRET_KEY' : '', config.journalUrl ? 'QMB_JOURNAL_URL' : ''].filter(Boolean);
+  const note = needed.length > 0 ? `  (with the broker's ${needed.join(' and ')} in the environment)` : undefined;
   return { assignments, note };
 }
 
@@ -46,7 +47,7 @@ export function startBanner(config: Config, options: BannerOptions): string[] {
   if (options.password) {
     lines.push(
       `Created the first user "admin" with password ${options.password}`,
-      `  (shown once; stored hashed in ${config.usersFile}; add more with: ${qmb} users add NAME --password-stdin)`,
+      `  (shown once; stored hashed in ${config.journalUrl ? `PostgreSQL at ${config.journalUrl.display}` : config.usersFile}; add more with: ${qmb} users add NAME --password-stdin)`,
     );
   }
   lines.push(

@@ -1,8 +1,8 @@
-// Who is calling: the token from the Authorization header, checked against the users file.
+// Who is calling: the token from the Authorization header, checked against the users (file or PostgreSQL).
 import type { FastifyRequest } from 'fastify';
 import type { TokenService } from '../auth/tokens.js';
 import { tokenFromHeader } from '../auth/tokens.js';
-import type { User, UsersStore } from '../auth/users.js';
+import type { User, UserDirectory } from '../auth/users.js';
 import { TokenInvalidError } from '../errors.js';
 
 declare module 'fastify' {
@@ -16,7 +16,7 @@ declare module 'fastify' {
 }
 
 /** Returns an onRequest hook that sets request.user or throws a 401 error. */
-export function authenticate(tokens: TokenService, users: UsersStore) {
+export function authenticate(tokens: TokenService, users: UserDirectory) {
   return async (request: FastifyRequest): Promise<void> => {
     const token = tokenFromHeader(request.headers.authorization);
     const identity = await tokens.verify(token);

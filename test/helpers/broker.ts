@@ -35,7 +35,7 @@ export async function prepareTestBroker(env: Record<string, string>): Promise<Te
   const secret = env['QMB_SECRET_KEY'] || randomBytes(32).toString('hex');
   const users = new UsersStore(path.join(dataDir, 'users.json'));
   if (users.list().length === 0) {
-    for (const u of TEST_USERS) users.save({ id: u.id, name: u.name, password: await hashPassword(u.password), metrics: u.metrics });
+    for (const u of TEST_USERS) await users.save({ id: u.id, name: u.name, password: await hashPassword(u.password), metrics: u.metrics });
   }
   const tokens = new TokenService(secret, 3600);
   const minted = new Map<string, string>();

@@ -361,6 +361,8 @@ export async function startPostgresCluster(options: ClusterOptions): Promise<Pos
     // synchronous_standby_names; follow the newest timeline after a promotion.
     // postgresql.auto.conf, where -R wrote its primary_conninfo, wins over postgresql.conf: name the standby there.
     appendFileSync(path.join(dir, 'postgresql.auto.conf'), `primary_conninfo = '${conninfo(primaryPort, name).replace(/'/g, "''")}'\n`);
+    // Ignored while it is a standby; once promoted it waits for the same quorum of the others.
+    if (options.synchronous) appendFileSync(path.join(dir, 'postgresql.auto.conf'), `synchronous_standby_names = '${options.synchronous.replace(/'/g, "''")}'\n`);
     const member: PostgresMember = { ...server(root, dir, port, { ...options, settings: { ...options.settings, recovery_target_timeline: 'latest' } }), name };
     await member.start();
     standbys.push(member);

@@ -25,7 +25,7 @@ export interface ReadBroker {
 export async function readBroker(options: { influxUrl?: string; publicRead?: boolean } = {}): Promise<ReadBroker> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'qmb-read-'));
   const users = new UsersStore(path.join(dataDir, 'users.json'));
-  users.save({ id: 1, name: 'ci', password: await hashPassword('ci-password-1'), metrics: ['*'] });
+  await users.save({ id: 1, name: 'ci', password: await hashPassword('ci-password-1'), metrics: ['*'] });
   const env: Record<string, string> = {
     QMB_DATA_DIR: dataDir,
     QMB_SECRET_KEY: 'read-tests-secret-key-0123456789abcdef',

@@ -54,18 +54,18 @@ describe('no writable primary', { timeout: 300_000 }, () => {
     });
   });
 
-  describe('only a standby in the URL, then promoted', () => {
+  describe('a host list whose primary is gone and whose other host is a standby, then promoted', () => {
     let cluster: PostgresCluster;
-    let onStandby: BrokerProcess;
+    let onList: BrokerProcess;
     let onPrimary: BrokerProcess;
     before(async () => {
       cluster = await startPostgresCluster({ standbys: 1, synchronous: 'ANY 1 (s1)' });
       const secret = replicaSecret();
       onPrimary = await startReplica('primary-broker', cluster.primary.url, influx.url, secret);
-      onStandby = await startReplica('standby-broker', cluster.standbys[0]!.url, influx.url, secret);
+      onList = await startReplica('list-broker', cluster.multiHostUrl(), influx.url, secret);
     });
     after(async () => {
-      for (const b of [onStandby, onPrimary]) {
+      for (const b of [onList, onPrimary]) {
         await b?.stop();
         b?.cleanup();
       }
@@ -80,15 +80,21 @@ describe('no writable primary', { timeout: 300_000 }, () => {
       assert.equal(ready.json.checks.journal.sync_standbys, 1, ready.body);
     });
 
-    it('answers 503 on the standby, and takes payloads once it is promoted', async () => {
-      for (let i = 0; i < 3; i++) assertUnavailable(await postTo(onStandby, numberedPayload(10 + i, 10 + i)), `post ${i} to a standby`);
-      const ready = await httpCall(onStandby.url, 'GET', '/readyz');
-      assert.equal(ready.status, 503, ready.body);
+    it('answers 503 while only the standby is left, and takes payloads once it is promoted', async () => {
+      const first = await postTo(onList, numberedPayload(10, 10), '?wait=30');
+      assert.equal(first.status, 201, first.body);
       await cluster.primary.stop();
+      for (let i = 0; i < 3; i++) assertUnavailable(await postTo(onList, numberedPayload(11 + i, 11 + i)), `post ${i} with only a standby left`);
+      const ready = await httpCall(onList.url, 'GET', '/readyz');
+      assert.equal(ready.status, 503, ready.body);
       await cluster.promote(cluster.standbys[0]!);
-      const taken = await postTo(onStandby, numberedPayload(20, 20), '?wait=30');
+      // Alone now: it has no standby to wait for.
+      await cluster.standbys[0]!.query('ALTER SYSTEM RESET synchronous_standby_names');
+      await cluster.standbys[0]!.query('SELECT pg_reload_conf()');
+      const taken = await postTo(onList, numberedPayload(20, 20), '?wait=30');
       assert.equal(taken.status, 201, taken.body);
       assert.equal(taken.json.status, 'delivered');
+      assert.equal((await statusOn(onList, Number(first.json.id))).json.status, 'delivered', 'accepted before the failover, still there');
     });
   });
 });

@@ -22,8 +22,8 @@ describe('ensureFirstUser', () => {
       assert.deepEqual(admin?.metrics, ['*']);
       assert.ok(await verifyPassword(password, admin.password));
       assert.equal(await ensureFirstUser(deps), undefined, 'only on a fresh users file');
-      assert.equal(users.nextId(), 1);
-      users.save({ id: 1, name: 'tfa_metrics', password: admin.password, metrics: ['tfa_*'] });
+      assert.equal(await users.nextId(), 1);
+      await users.save({ id: 1, name: 'tfa_metrics', password: admin.password, metrics: ['tfa_*'] });
       assert.equal(users.byId(1)?.name, 'tfa_metrics');
     } finally {
       rmSync(dir, { recursive: true, force: true });
