@@ -86,7 +86,11 @@ export function createBroker(
   const sharedPool = config.journalUrl ? createPgPool(config.journalUrl, { max: 4, onIdleError: (err) => options.logger?.warn({ err: err.message }, 'PostgreSQL connection lost') }) : undefined;
   const tokens = createTokens(config, sharedPool);
   const users = createUsers(config, sharedPool, { onRefreshError: (err) => options.logger?.warn({ err: (err as Error).message }, 'could not read the users from PostgreSQL') });
-  const journal = createJournal(config, clock, { backgroundCheckpoints: true, ...(options.journalStart ? { start: options.journalStart } : {}) });
+  const journal = createJournal(config, clock, {
+    backgroundCheckpoints: true,
+    ...(options.journalStart ? { start: options.journalStart } : {}),
+    onBackgroundError: (what, err) => options.logger?.warn({ err: err.message }, `journal: ${what} connection lost; connecting again`),
+  });
   let sink: Sink;
   try {
     sink = options.sink ?? createSink(config, options.logger);

@@ -39,6 +39,10 @@ const IngestQuery = Type.Object({
   wait: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_WAIT_SECONDS, description: 'seconds to wait for delivery to the database' })),
 });
 
+const StatusQuery = Type.Object({
+  wait: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_WAIT_SECONDS, description: 'seconds to wait while it is pending (any replica may deliver it)' })),
+});
+
 const payloadBody = documentedBody(ref(PayloadSchema));
 
 /** A submission as the API shows it (SubmissionSchema). */
@@ -192,10 +196,16 @@ export function registerIngestRoutes(app: FastifyInstance, deps: BrokerDeps, sta
         summary: 'What became of an accepted payload',
         security: WRITE_SECURITY,
         params: SubmissionParams,
-        response: { 200: described(ref(SubmissionSchema), 'the submission'), ...errors([401, 404]) },
+        querystring: StatusQuery,
+        response: { 200: described(ref(SubmissionSchema), 'the submission (with ?wait: once it left pending, or when the wait is up)'), ...errors([400, 401, 404]) },
       },
     },
-    async (request) => submissionJson(await visible(request, request.params.id)),
+    async (request) => {
+      const s = await visible(request, request.params.id);
+      const wait = request.query.wait ?? 0;
+      if (wait <= 0 || s.status !== 'pending') return submissionJson(s);
+      return submissionJson((await deps.journal.waitSettled(s.id, wait * 1000)) ?? s);
+    },
   );
 
   r.get(

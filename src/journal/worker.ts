@@ -2,6 +2,7 @@
 import type { Sink, WriteResult } from '../sinks/sink.js';
 import { Backoff } from '../backoff.js';
 import { type Clock, systemClock } from '../clock.js';
+import { JournalUnavailableError } from '../errors.js';
 import type { Journal } from './journal.js';
 import type { PendingEntry } from './submission.js';
 
@@ -140,8 +141,13 @@ export class DeliveryWorker {
     lane.busy = true;
     void this.#deliver(db, lane)
       .catch((err: Error) => {
-        this.#writeFailed(err.message);
-        this.#o.logger.warn({ database: db, err: err.message }, 'delivery failed unexpectedly');
+        if (err instanceof JournalUnavailableError) {
+          // The journal away (PostgreSQL failing over), not the store: try again once it is back.
+          this.#o.logger.debug?.({ database: db, err: err.message }, 'journal unavailable; delivery waits');
+        } else {
+          this.#writeFailed(err.message);
+          this.#o.logger.warn({ database: db, err: err.message }, 'delivery failed unexpectedly');
+        }
         this.#scheduleRetry(db, lane, undefined);
       })
       .then(async () => {

@@ -177,6 +177,10 @@ export function createPgPool(target: PgTarget, options: PgPoolOptions = {}): PgP
     constructor(config?: pg.ClientConfig) {
       // The pool hands its own (longer) connection wait to each client: each host gets connectTimeoutMs.
       super({ ...clientConfig, ...config, connectionTimeoutMillis: o.connectTimeoutMs });
+      // A server ending a connection that is checked out (the pool listens only to idle ones) makes
+      // the client emit 'error', even while a query is being failed with it: without a listener that
+      // would end the process. The query (or the next one) fails and the connection is dropped on release.
+      this.on('error', () => {});
     }
 
     override connect(): Promise<pg.Client>;

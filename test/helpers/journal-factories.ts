@@ -5,7 +5,10 @@ import path from 'node:path';
 import type { Clock } from '../../src/clock.js';
 import type { Journal } from '../../src/journal/journal.js';
 import type { LineCacheLimits } from '../../src/journal/line-cache.js';
+import { PgJournal } from '../../src/journal/pg-journal.js';
 import { SqliteJournal } from '../../src/journal/sqlite-journal.js';
+import { parsePgUrl } from '../../src/pg/url.js';
+import { PG_PASSWORD, PG_USER, type Postgres, pgUrl, startPostgres } from './postgres.js';
 
 /** The system's time until a test sets it. */
 export interface TestClock extends Clock {
@@ -64,4 +67,45 @@ export const sqliteFactory: JournalFactory = {
   },
 };
 
-export const JOURNAL_FACTORIES: JournalFactory[] = [sqliteFactory];
+/** PostgreSQL journals on one private server, each in a database of its own. */
+export function postgresFactory(): JournalFactory & { readonly server: Postgres | undefined } {
+  let server: Postgres | undefined;
+  let made = 0;
+  return {
+    name: 'PostgreSQL',
+    get server() {
+      return server;
+    },
+    async setUp() {
+      server = await startPostgres();
+    },
+    async tearDown() {
+      await server?.destroy();
+    },
+    async open(lineCache) {
+      if (!server) throw new Error('setUp first');
+      const database = `contract_${++made}`;
+      await server.query(`CREATE DATABASE ${database}`);
+      const target = parsePgUrl(pgUrl(server.port, PG_USER, PG_PASSWORD, database));
+      const clock = testClock();
+      const options = { pollMs: 100, ...(lineCache ? { lineCache } : {}) };
+      const journal = new PgJournal(target, clock, options);
+      const others: Journal[] = [];
+      return {
+        journal,
+        clock,
+        second: () => {
+          const other = new PgJournal(target, clock, options);
+          others.push(other);
+          return Promise.resolve(other);
+        },
+        close: async () => {
+          for (const o of others) await o.close();
+          await journal.close();
+        },
+      };
+    },
+  };
+}
+
+export const JOURNAL_FACTORIES: JournalFactory[] = [sqliteFactory, postgresFactory()];
