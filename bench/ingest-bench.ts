@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { type BrokerProcess, startBrokerProcess } from '../test/helpers/broker.js';
 import { type Influx, startInflux } from '../test/helpers/influxd.js';
-import { addPgUsers } from '../test/helpers/pg-brokers.js';
 import { waitFor } from '../test/helpers/ports.js';
 import { startPostgres, startPostgresCluster } from '../test/helpers/postgres.js';
+import { seedUsers } from '../test/helpers/replicas.js';
 import { type BenchArgs, type PayloadKind, parseBenchArgs, wanted } from './bench-options.js';
 import { type CheckFigures, runCheckCase } from './check-case.js';
 import { COMPLEXITY_FUNCTIONS, churnBody, complexityBody, nsOf } from './payloads.js';
@@ -660,7 +660,7 @@ async function main(): Promise<number> {
         const dirs = pg ? pg.members.map((m) => m.dataDir) : [single?.dataDir as string];
         pgCpu = () => postgresCpu(dirs);
         const pgEnv = { ...env, QMB_JOURNAL_URL: journalUrl, QMB_SECRET_KEY: broker.secret };
-        addPgUsers(pgEnv);
+        await seedUsers(journalUrl);
         for (let i = 0; i < 2; i += 1) {
           const b = flags.length > 0 ? await startBrokerWithFlags(pgEnv, flags) : await startBrokerProcess(pgEnv);
           cleanups.push(() => b.cleanup());

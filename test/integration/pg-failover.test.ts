@@ -7,11 +7,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { churnBody } from '../../bench/payloads.js';
-import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
+import type { BrokerProcess } from '../helpers/broker.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
-import { addPgUsers } from '../helpers/pg-brokers.js';
 import { type PostgresCluster, type PostgresMember, postgresAvailable, startPostgresCluster } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/ports.js';
+import { replicaSecret, startReplica } from '../helpers/replicas.js';
 
 const TOTAL = 20_000;
 const CONCURRENCY = 32;
@@ -26,11 +26,10 @@ before(async () => {
   if (!available) return;
   cluster = await startPostgresCluster({ standbys: 2, synchronous: 'ANY 1 (s1, s2)', fsync: true });
   influx = await startInflux();
-  const env = { QMB_JOURNAL_URL: cluster.multiHostUrl(), QMB_INFLUX_URL: influx.url };
-  addPgUsers(env);
-  const first = await startBrokerProcess(env);
   // The same key: a token from one broker is good on the other.
-  brokers = [first, await startBrokerProcess({ ...env, QMB_SECRET_KEY: first.secret })];
+  const secret = replicaSecret();
+  const url = cluster.multiHostUrl();
+  brokers = [await startReplica('a', url, influx.url, secret), await startReplica('b', url, influx.url, secret)];
 });
 
 after(async () => {
