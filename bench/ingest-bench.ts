@@ -402,7 +402,7 @@ async function runBroker(
   connections: number,
   durationS: number,
   dayMs: number,
-  setup: { brokers?: BrokerProcess[]; label?: string; pgCpu?: () => number } = {},
+  setup: { brokers?: BrokerProcess[]; label?: string; pgCpu?: () => number; diagnose?: () => Promise<string> } = {},
 ): Promise<RunFigures> {
   const brokers = setup.brokers ?? [env.broker];
   const pids = brokers.map((b) => b.child()?.pid as number);
@@ -464,6 +464,16 @@ async function runBroker(
   const counted = await countPoints(env, spec.database, spec, dayMs);
   const acceptedPoints = load.accepted * spec.points;
   const landedSeconds = (landedAt - load.startedAt) / 1000;
+  if (counted !== acceptedPoints) {
+    // The journals said empty too early, or points are lost: tell which.
+    let later = counted;
+    const until = Date.now() + 30_000;
+    while (later !== acceptedPoints && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 500));
+      later = await countPoints(env, spec.database, spec, dayMs);
+    }
+    process.stdout.write(`  ${label}: ${f0(counted)} of ${f0(acceptedPoints)} points in InfluxDB when the journals said empty; ${f0(later)} after up to 30 s more${setup.diagnose ? `; journal: ${await setup.diagnose()}` : ''}\n`);
+  }
   return {
     target: 'broker',
     label,
@@ -652,6 +662,7 @@ async function main(): Promise<number> {
       // with the SQLite broker's key so one token is good everywhere.
       const pgBrokers: BrokerProcess[] = [];
       let pgCpu: (() => number) | undefined;
+      let diagnose: (() => Promise<string>) | undefined;
       if (args.journal === 'postgres') {
         const pg = args.pgStandby ? await startPostgresCluster({ standbys: 1, synchronous: 'ANY 1 (s1)', fsync: true }) : undefined;
         const single = pg ? undefined : await startPostgres({ fsync: true });
@@ -659,6 +670,8 @@ async function main(): Promise<number> {
         cleanups.push(() => (pg ? pg.destroy() : single?.destroy()));
         const dirs = pg ? pg.members.map((m) => m.dataDir) : [single?.dataDir as string];
         pgCpu = () => postgresCpu(dirs);
+        const server = pg ? pg.primary : single;
+        diagnose = async () => JSON.stringify(await server?.query(`SELECT status, count(*) AS n, sum(points) AS points, count(DISTINCT received_at) AS times, min(last_error) AS err, min(attempts) AS attempts FROM qmb_submissions WHERE database = 'TFA_Complexity' GROUP BY status`));
         const pgEnv = { ...env, QMB_JOURNAL_URL: journalUrl, QMB_SECRET_KEY: broker.secret };
         await seedUsers(journalUrl);
         for (let i = 0; i < 2; i += 1) {
@@ -674,7 +687,7 @@ async function main(): Promise<number> {
       const pgRuns = async (spec: PayloadSpec, c: number, durationS: number, dayMs: number): Promise<RunFigures[]> => {
         const out: RunFigures[] = [];
         for (const n of [1, 2]) {
-          const r = await runBroker(ctx, spec, c, durationS, dayMs + (n - 1) * DAY_MS, { brokers: pgBrokers.slice(0, n), label: `postgres x${n}`, ...(pgCpu ? { pgCpu } : {}) });
+          const r = await runBroker(ctx, spec, c, durationS, dayMs + (n - 1) * DAY_MS, { brokers: pgBrokers.slice(0, n), label: `postgres x${n}`, ...(pgCpu ? { pgCpu } : {}), ...(diagnose ? { diagnose } : {}) });
           out.push(r);
         }
         return out;

@@ -109,6 +109,16 @@ function toSubmission(r: PgRow): Submission {
 }
 
 /**
+ * How many synchronous standbys a commit waits for under `synchronous_standby_names`:
+ * `ANY n (...)`, `FIRST n (...)` and `n (...)` name n; a plain list (or `*`) means the first one.
+ */
+export function requiredSyncStandbys(names: string): number {
+  const m = /^\s*(?:(?:ANY|FIRST)\s+)?(\d+)\s*\(/i.exec(names);
+  if (m) return Number(m[1]);
+  return names.trim() === '' ? 0 : 1;
+}
+
+/**
  * The PostgreSQL journal. Appends of one event-loop turn go in one transaction (one multi-row
  * INSERT); an append resolves only after COMMIT returned, which with `synchronous_commit = on` and
  * a synchronous standby means the standby has it too. One append transaction is in flight at a
@@ -692,6 +702,11 @@ export class PgJournal extends EventEmitter implements Journal {
       const replication = synchronous
         ? `a commit waits for synchronous standbys (synchronous_standby_names '${r.names}', ${standbys} streaming)`
         : 'asynchronous: a commit is on the primary only';
+      // Commits then wait until enough standbys are back: every append would end in a 503.
+      const needed = synchronous ? requiredSyncStandbys(r.names) : 0;
+      if (standbys < needed) {
+        return { ok: false, detail: `${depth}; ${where}: commits wait for ${needed} synchronous standby${needed > 1 ? 's' : ''} (synchronous_standby_names '${r.names}') and ${standbys} ${standbys === 1 ? 'is' : 'are'} streaming`, synchronous, sync_standbys: standbys };
+      }
       return { ok: true, detail: `${depth}; ${where}, ${replication}`, synchronous, sync_standbys: standbys };
     } catch (err) {
       const e = this.#pool.classify(err) as Error;
