@@ -167,7 +167,7 @@ export const SETTINGS: Record<string, Setting> = {
   },
   QMB_JOURNAL_MAX_POINTS: { key: 'journalMaxPoints', parse: integer(1, 1e12), default: '2000000', help: 'undelivered points the journal may hold before new payloads get 503' },
   QMB_JOURNAL_RETENTION: { key: 'journalRetention', parse: parseDuration, default: '7d', help: 'how long delivered submissions stay in the journal' },
-  QMB_BATCH_MAX_POINTS: { key: 'batchMaxPoints', parse: integer(1, 1_000_000), default: '5000', help: 'points per write request to the database' },
+  QMB_BATCH_MAX_POINTS: { key: 'batchMaxPoints', parse: integer(1, 1_000_000), default: '20000', help: 'points per write request to the database' },
   QMB_INGEST_CONCURRENCY: { key: 'ingestConcurrency', parse: integer(1, 10_000), default: '16', help: 'ingest requests read, parsed and journaled at once; more wait in order with their bodies unread (bounds memory under many senders)' },
   QMB_MAX_VALUES_PER_TAG: { key: 'maxValuesPerTag', parse: integer(0, 1e9), default: '100000', help: "distinct values a tag key may have per measurement (InfluxDB's max-values-per-tag; keep them equal); 0 turns the check off" },
   QMB_AUTH_RATE_LIMIT: { key: 'authRateLimit', parse: integer(1, 1_000_000), default: '10', help: 'login attempts per minute per client address on /auth' },
