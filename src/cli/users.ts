@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { hashPassword } from '../auth/password.js';
 import { readStdin } from '../producer/input.js';
-import { withShared } from './context.js';
+import { withShared } from './shared.js';
 
 export function registerUsers(program: Command): void {
   const users = program.command('users').description('manage the users who may push metrics');
