@@ -23,6 +23,10 @@ export interface BenchArgs {
   json: string | undefined;
   history: number;
   runs: number;
+  /** `postgres`: each ingest case also through one and two brokers on a PostgreSQL journal, beside SQLite. */
+  journal: 'sqlite' | 'postgres';
+  /** With --journal postgres: a synchronous standby, so every commit is a quorum. */
+  pgStandby: boolean;
 }
 
 /** A commander parser for integers of at least `min`. */
@@ -38,6 +42,11 @@ function seconds(v: string): number {
   const n = Number(v);
   if (!(n > 0)) throw new InvalidArgumentError('a positive number of seconds');
   return n;
+}
+
+function journalKind(v: string): 'sqlite' | 'postgres' {
+  if (v !== 'sqlite' && v !== 'postgres') throw new InvalidArgumentError('sqlite or postgres');
+  return v;
 }
 
 function connectionList(v: string): number[] {
@@ -77,6 +86,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     .option('--json <file>', 'also write the figures as JSON')
     .option('--history <n>', 'check case: revisions stored before the check', positiveInt(20), 200)
     .option('--runs <n>', 'check case: timed checks per case and store', positiveInt(1), 20)
+    .option('--journal <kind>', 'sqlite, or postgres: each ingest case also through one and two brokers on a local PostgreSQL journal, beside one on SQLite', journalKind, 'sqlite')
+    .option('--pg-standby', 'with --journal postgres: add a synchronous standby (every acknowledgement a quorum)')
     .exitOverride((err) => process.exit(err.exitCode))
     .parse(argv, { from: 'user' });
   const o = program.opts<{
@@ -92,6 +103,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     json?: string;
     history: number;
     runs: number;
+    journal: 'sqlite' | 'postgres';
+    pgStandby?: boolean;
   }>();
   return {
     duration: o.quick ? 3 : o.duration,
@@ -105,5 +118,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     json: o.json,
     history: o.history,
     runs: o.runs,
+    journal: o.journal,
+    pgStandby: o.pgStandby === true,
   };
 }

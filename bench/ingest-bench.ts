@@ -10,6 +10,8 @@ import path from 'node:path';
 import { type BrokerProcess, startBrokerProcess } from '../test/helpers/broker.js';
 import { type Influx, startInflux } from '../test/helpers/influxd.js';
 import { waitFor } from '../test/helpers/ports.js';
+import { startPostgres, startPostgresCluster } from '../test/helpers/postgres.js';
+import { seedUsers } from '../test/helpers/replicas.js';
 import { type BenchArgs, type PayloadKind, parseBenchArgs, wanted } from './bench-options.js';
 import { type CheckFigures, runCheckCase } from './check-case.js';
 import { COMPLEXITY_FUNCTIONS, churnBody, complexityBody, nsOf } from './payloads.js';
@@ -198,6 +200,35 @@ function influxPid(influx: Influx): number | undefined {
 }
 
 /**
+ * CPU seconds of the PostgreSQL servers in `dataDirs`: each postmaster (with the children it has
+ * reaped) and its live backends, WAL writer and senders.
+ */
+function postgresCpu(dataDirs: string[]): number {
+  const postmasters = new Set<number>();
+  for (const dir of dataDirs) {
+    try {
+      postmasters.add(Number(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]));
+    } catch {
+      // not running
+    }
+  }
+  let total = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      if (postmasters.has(Number(name))) total += ticks + Number(fields[13]) + Number(fields[14]);
+      else if (postmasters.has(Number(fields[1]))) total += ticks;
+    } catch {
+      // gone
+    }
+  }
+  return total / CLK_TCK;
+}
+
+/**
  * The test helper's broker, restarted as `node FLAGS dist/src/cli/main.js serve` with the same data
  * dir, secret and port (Node refuses --cpu-prof in NODE_OPTIONS). A CPU profile is written when
  * the broker exits after SIGTERM; a heap snapshot (--heapsnapshot-signal) on SIGUSR2.
@@ -272,6 +303,8 @@ const FIRST_DAY_MS = Date.UTC(2021, 0, 4);
 
 interface RunFigures {
   target: 'broker' | 'direct';
+  /** What ran: `broker`, `direct`, or with --journal postgres `sqlite`, `postgres x1`, `postgres x2`. */
+  label: string;
   kind: PayloadKind;
   connections: number;
   pointsPerRequest: number;
@@ -292,6 +325,8 @@ interface RunFigures {
   /** MB the broker wrote to the disk during the case. */
   brokerDiskMb: number;
   influxCpu: number;
+  /** CPU seconds of the PostgreSQL servers (0 without). */
+  pgCpu: number;
   loadCpu: number;
   /** The broker's peak RSS (VmHWM) during the case, MB (0 for direct). */
   peakRssMb: number;
@@ -337,46 +372,101 @@ async function brokerLines(broker: BrokerProcess, token: string, spec: PayloadSp
   return lines.map((l) => l.slice(0, l.lastIndexOf(' ')));
 }
 
-async function runBroker(env: Env, spec: PayloadSpec, connections: number, durationS: number, dayMs: number): Promise<RunFigures> {
-  const { broker } = env;
-  const pid = broker.child()?.pid as number;
-  const b0 = cpuSeconds(pid);
-  const w0 = diskWrites(pid);
+/** Sums what each load generator measured, as one load of all their connections. */
+function mergeLoads(loads: LoadResult[]): LoadResult {
+  const statuses: Record<string, number> = {};
+  for (const l of loads) for (const [k, v] of Object.entries(l.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+  const startedAt = Math.min(...loads.map((l) => l.startedAt));
+  const lastResponseAt = Math.max(...loads.map((l) => l.lastResponseAt));
+  return {
+    sent: loads.reduce((n, l) => n + l.sent, 0),
+    accepted: loads.reduce((n, l) => n + l.accepted, 0),
+    statuses,
+    errors: loads.reduce((n, l) => n + l.errors, 0),
+    latencies: loads.flatMap((l) => l.latencies).sort((x, y) => x - y),
+    samples: loads.flatMap((l) => l.samples.map(([at, ms]): [number, number] => [at + l.startedAt - startedAt, ms])),
+    startedAt,
+    lastResponseAt,
+    elapsed: (lastResponseAt - startedAt) / 1000,
+    loadCpu: loads.reduce((n, l) => n + l.loadCpu, 0),
+  };
+}
+
+/**
+ * One case through `brokers` (default: the one broker), the connections split evenly between them.
+ * Landed when every broker's journal is empty; `pgCpu` measures the PostgreSQL servers, if any.
+ */
+async function runBroker(
+  env: Env,
+  spec: PayloadSpec,
+  connections: number,
+  durationS: number,
+  dayMs: number,
+  setup: { brokers?: BrokerProcess[]; label?: string; pgCpu?: () => number } = {},
+): Promise<RunFigures> {
+  const brokers = setup.brokers ?? [env.broker];
+  const pids = brokers.map((b) => b.child()?.pid as number);
+  const sum = (f: (pid: number) => number): number => pids.reduce((n, pid) => n + f(pid), 0);
+  const b0 = sum(cpuSeconds);
+  const w0 = sum(diskWrites);
   const i0 = env.influxPid ? cpuSeconds(env.influxPid) : 0;
-  resetPeakRss(pid);
+  const p0 = setup.pgCpu?.() ?? 0;
+  for (const pid of pids) resetPeakRss(pid);
   let landedAt = 0;
-  const load = await drive({
-    url: broker.url,
-    path: '/api/v1/metrics',
-    headers: { Authorization: `Bearer ${env.token}`, 'Content-Type': 'application/json' },
-    connections,
-    durationS,
-    body: (seq) => spec.body(dayMs, seq),
-    idlePath: '/healthz',
-    // The heap at its fullest: requests of every connection in flight.
-    atEndOfLoad: env.args.heapSnapshot ? () => process.kill(pid, 'SIGUSR2') : undefined,
-    // Landed when the journal is empty; it stays empty since nothing else is sent.
-    afterLoad: async () => {
-      const deadline = Date.now() + 600_000;
-      for (;;) {
-        const { pending } = await readyz(broker);
-        landedAt = performance.now();
-        if (pending === 0) return;
-        if (Date.now() > deadline) throw new Error(`journal still holds ${pending} points after 10 minutes`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    },
-  });
-  const b1 = cpuSeconds(pid);
-  const w1 = diskWrites(pid);
-  const peakRssMb = procStatus(pid)['VmHWM'] ?? NaN;
-  if (env.args.latencyLog) logLatencies(env.args.latencyLog, `broker ${spec.kind} c=${connections}`, load.samples);
+  // Landed when every journal is empty; it stays empty since nothing else is sent. Polled once
+  // every load generator has its answers.
+  const waitEmpty = async (): Promise<void> => {
+    const deadline = Date.now() + 600_000;
+    for (;;) {
+      const pending = (await Promise.all(brokers.map(readyz))).reduce((n, r) => n + r.pending, 0);
+      landedAt = performance.now();
+      if (pending === 0) return;
+      if (Date.now() > deadline) throw new Error(`journals still hold ${pending} points after 10 minutes`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  let arrived = 0;
+  let landing: Promise<void> | undefined;
+  let allArrived!: () => void;
+  const everyone = new Promise<void>((r) => (allArrived = r));
+  const loads = await Promise.all(
+    brokers.map((broker, i) =>
+      drive({
+        url: broker.url,
+        path: '/api/v1/metrics',
+        headers: { Authorization: `Bearer ${env.token}`, 'Content-Type': 'application/json' },
+        connections: Math.max(1, Math.round(connections / brokers.length)),
+        durationS,
+        // Each broker's share of the load has its own times, so no two payloads carry one point.
+        body: (seq) => spec.body(dayMs, seq * brokers.length + i),
+        idlePath: '/healthz',
+        // The heap at its fullest: requests of every connection in flight.
+        atEndOfLoad: env.args.heapSnapshot ? () => process.kill(pids[i] as number, 'SIGUSR2') : undefined,
+        afterLoad: async () => {
+          arrived += 1;
+          if (arrived === brokers.length) {
+            landing = waitEmpty();
+            allArrived();
+          }
+          await everyone;
+          await landing;
+        },
+      }),
+    ),
+  );
+  const load = mergeLoads(loads);
+  const b1 = sum(cpuSeconds);
+  const w1 = sum(diskWrites);
+  const peakRssMb = Math.max(...pids.map((pid) => procStatus(pid)['VmHWM'] ?? NaN));
+  const label = setup.label ?? 'broker';
+  if (env.args.latencyLog) logLatencies(env.args.latencyLog, `${label} ${spec.kind} c=${connections}`, load.samples);
   const i1 = env.influxPid ? cpuSeconds(env.influxPid) : 0;
   const counted = await countPoints(env, spec.database, spec, dayMs);
   const acceptedPoints = load.accepted * spec.points;
   const landedSeconds = (landedAt - load.startedAt) / 1000;
   return {
     target: 'broker',
+    label,
     kind: spec.kind,
     connections,
     pointsPerRequest: spec.points,
@@ -394,6 +484,7 @@ async function runBroker(env: Env, spec: PayloadSpec, connections: number, durat
     brokerCpu: b1 - b0,
     brokerDiskMb: (w1 - w0) / 1048576,
     influxCpu: i1 - i0,
+    pgCpu: (setup.pgCpu?.() ?? 0) - p0,
     loadCpu: load.loadCpu,
     peakRssMb,
     allLanded: counted === acceptedPoints && load.errors === 0,
@@ -433,6 +524,7 @@ async function runDirect(env: Env, spec: PayloadSpec, connections: number, durat
   const acceptedPoints = load.accepted * spec.directPoints;
   return {
     target: 'direct',
+    label: 'direct',
     kind: spec.kind,
     connections,
     pointsPerRequest: spec.directPoints,
@@ -450,6 +542,7 @@ async function runDirect(env: Env, spec: PayloadSpec, connections: number, durat
     brokerCpu: 0,
     brokerDiskMb: 0,
     influxCpu: i1 - i0,
+    pgCpu: 0,
     loadCpu: load.loadCpu,
     peakRssMb: 0,
     allLanded: counted === acceptedPoints && load.errors === 0,
@@ -465,9 +558,10 @@ const f2 = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '-');
 
 function describe(r: RunFigures): string {
   const other = Object.entries(r.statuses).filter(([s]) => !s.startsWith('2'));
-  const cpu = r.target === 'broker' ? `broker wrote ${f1(r.brokerDiskMb)} MB to disk; cpu s: broker ${f1(r.brokerCpu)} (${f0((1e6 * r.brokerCpu) / Math.max(1, r.requests))} µs/req) influxd ${f1(r.influxCpu)} load ${f1(r.loadCpu)}` : `cpu s: influxd ${f1(r.influxCpu)} load ${f1(r.loadCpu)}`;
+  const pg = r.pgCpu > 0 ? ` postgres ${f1(r.pgCpu)} (${f0((1e6 * r.pgCpu) / Math.max(1, r.requests))} µs/req)` : '';
+  const cpu = r.target === 'broker' ? `broker wrote ${f1(r.brokerDiskMb)} MB to disk; cpu s: broker ${f1(r.brokerCpu)} (${f0((1e6 * r.brokerCpu) / Math.max(1, r.requests))} µs/req)${pg} influxd ${f1(r.influxCpu)} load ${f1(r.loadCpu)}` : `cpu s: influxd ${f1(r.influxCpu)} load ${f1(r.loadCpu)}`;
   return (
-    `  ${r.target.padEnd(6)} ${f0(r.requests)} accepted req (${f0(r.reqPerSec)} req/s, ${r.pointsPerRequest} pt/req), ` +
+    `  ${r.label.padEnd(11)} ${f0(r.requests)} accepted req (${f0(r.reqPerSec)} req/s, ${r.pointsPerRequest} pt/req), ` +
     `p50 ${f1(r.p50)} ms, p99 ${f1(r.p99)} ms; landed ${f0(r.countedPoints)} of ${f0(r.acceptedPoints)} accepted points ` +
     `in ${f1(r.landedSeconds)} s = ${f0(r.landedPerSec)} pt/s` +
     (r.target === 'broker' ? ` (journal emptied ${f2(r.drainSeconds)} s after the last response)` : '') +
@@ -554,22 +648,63 @@ async function main(): Promise<number> {
       for (const spec of PAYLOADS) directLines.set(spec.kind, await brokerLines(broker, token, spec));
       const ctx: Env = { args, influx, broker, token, influxPid: influxPid(influx), directLines };
 
+      // --journal postgres: two more brokers on one PostgreSQL journal (fsync on, as in production),
+      // with the SQLite broker's key so one token is good everywhere.
+      const pgBrokers: BrokerProcess[] = [];
+      let pgCpu: (() => number) | undefined;
+      if (args.journal === 'postgres') {
+        const pg = args.pgStandby ? await startPostgresCluster({ standbys: 1, synchronous: 'ANY 1 (s1)', fsync: true }) : undefined;
+        const single = pg ? undefined : await startPostgres({ fsync: true });
+        const journalUrl = pg ? pg.urlOf(pg.primary) : (single?.url as string);
+        cleanups.push(() => (pg ? pg.destroy() : single?.destroy()));
+        const dirs = pg ? pg.members.map((m) => m.dataDir) : [single?.dataDir as string];
+        pgCpu = () => postgresCpu(dirs);
+        const pgEnv = { ...env, QMB_JOURNAL_URL: journalUrl, QMB_SECRET_KEY: broker.secret };
+        await seedUsers(journalUrl);
+        for (let i = 0; i < 2; i += 1) {
+          const b = flags.length > 0 ? await startBrokerWithFlags(pgEnv, flags) : await startBrokerProcess(pgEnv);
+          cleanups.push(() => b.cleanup());
+          cleanups.push(() => b.stop());
+          pgBrokers.push(b);
+        }
+        process.stdout.write(
+          `PostgreSQL journal${pg ? ' with a synchronous standby' : ''} (fsync on), brokers ${pgBrokers.map((b) => `${b.url} (pid ${b.child()?.pid ?? '?'})`).join(' and ')}\n`,
+        );
+      }
+      const pgRuns = async (spec: PayloadSpec, c: number, durationS: number, dayMs: number): Promise<RunFigures[]> => {
+        const out: RunFigures[] = [];
+        for (const n of [1, 2]) {
+          const r = await runBroker(ctx, spec, c, durationS, dayMs + (n - 1) * DAY_MS, { brokers: pgBrokers.slice(0, n), label: `postgres x${n}`, ...(pgCpu ? { pgCpu } : {}) });
+          out.push(r);
+        }
+        return out;
+      };
+
       // Warm-up (JIT, database creation, connections), into its own day; not reported.
       let day = FIRST_DAY_MS;
       for (const spec of PAYLOADS.filter((p) => wanted(args, p.kind))) {
         await runBroker(ctx, spec, 4, Math.min(2, args.duration), day);
+        if (pgBrokers.length > 0) await pgRuns(spec, 4, Math.min(2, args.duration), day + DAY_MS);
         if (args.direct) await runDirect(ctx, spec, 4, Math.min(2, args.duration), day);
       }
-      day += DAY_MS;
+      day += (pgBrokers.length > 0 ? 3 : 1) * DAY_MS;
 
       for (const spec of PAYLOADS) {
         for (const c of args.connections) {
           if (!wanted(args, spec.kind, c)) continue;
           process.stdout.write(`\n${spec.kind} (${spec.metric}, ${spec.points} point${spec.points > 1 ? 's' : ''} per payload), concurrency ${c}\n`);
-          const b = await runBroker(ctx, spec, c, args.duration, day);
+          const b = await runBroker(ctx, spec, c, args.duration, day, { label: pgBrokers.length > 0 ? 'sqlite' : 'broker' });
           day += DAY_MS;
           process.stdout.write(`${describe(b)}\n`);
           results.push(b);
+          if (pgBrokers.length > 0) {
+            for (const r of await pgRuns(spec, c, args.duration, day)) {
+              day += DAY_MS;
+              process.stdout.write(`${describe(r)}\n`);
+              process.stdout.write(`  ratio ${r.label}/sqlite: landed points/s ${f2(r.landedPerSec / b.landedPerSec)}, requests/s ${f2(r.reqPerSec / b.reqPerSec)}\n`);
+              results.push(r);
+            }
+          }
           if (args.direct) {
             const d = await runDirect(ctx, spec, c, args.duration, day);
             day += DAY_MS;
@@ -594,12 +729,12 @@ async function main(): Promise<number> {
     }
 
     process.stdout.write('\nSummary\n');
-    process.stdout.write('| payload | c | broker req/s | p50 ms | p99 ms | broker landed pt/s | direct landed pt/s | ratio | broker peak RSS MB | all landed |\n');
-    process.stdout.write('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n');
+    process.stdout.write('| payload | c | broker | req/s | p50 ms | p99 ms | landed pt/s | direct landed pt/s | ratio | peak RSS MB | all landed |\n');
+    process.stdout.write('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n');
     for (const b of results.filter((r) => r.target === 'broker')) {
       const d = results.find((r) => r.target === 'direct' && r.kind === b.kind && r.connections === b.connections);
       process.stdout.write(
-        `| ${b.kind} | ${b.connections} | ${f0(b.reqPerSec)} | ${f1(b.p50)} | ${f1(b.p99)} | ${f0(b.landedPerSec)} | ` +
+        `| ${b.kind} | ${b.connections} | ${b.label} | ${f0(b.reqPerSec)} | ${f1(b.p50)} | ${f1(b.p99)} | ${f0(b.landedPerSec)} | ` +
           `${d ? f0(d.landedPerSec) : '-'} | ${d ? f2(b.landedPerSec / d.landedPerSec) : '-'} | ${f0(b.peakRssMb)} | ${b.allLanded && (d?.allLanded ?? true) ? 'yes' : 'NO'} |\n`,
       );
     }
@@ -611,6 +746,11 @@ async function main(): Promise<number> {
       results.find((r) => r.target === 'broker' && r.kind === kind && r.connections === c),
       results.find((r) => r.target === 'direct' && r.kind === kind && r.connections === c),
     ];
+    // Issue #10: two brokers on the PostgreSQL journal against one on SQLite, same case, same run.
+    for (const b of results.filter((r) => r.label === 'postgres x2')) {
+      const sqlite = results.find((r) => r.label === 'sqlite' && r.kind === b.kind && r.connections === b.connections);
+      if (sqlite) targets.push({ name: `#10: ${b.kind} c=${b.connections} landed rate, two brokers on PostgreSQL/one on SQLite`, value: b.landedPerSec / sqlite.landedPerSec, limit: 0.7, better: 'higher' });
+    }
     const [b64, d64] = pair('churn', 64);
     if (b64 && d64) targets.push({ name: 'one-point c=64 landed rate, broker/direct', value: b64.landedPerSec / d64.landedPerSec, limit: 0.3, better: 'higher' });
     for (const c of args.connections) {
@@ -629,7 +769,7 @@ async function main(): Promise<number> {
       if (b) targets.push({ name: `#11: broker peak RSS, ${kind} c=64 (MB)`, value: b.peakRssMb, limit: 150, better: 'lower' });
     }
     for (const c of checks) targets.push({ name: `#9: check median, ${c.case} on ${c.store} (ms)`, value: c.median, limit: 200, better: 'lower' });
-    if (targets.length > 0) process.stdout.write('\nTargets (issues #2, #9, #11)\n');
+    if (targets.length > 0) process.stdout.write('\nTargets (issues #2, #9, #10, #11)\n');
     for (const t of targets) process.stdout.write(`${targetLine(t)}\n`);
 
     const load1 = os.loadavg();

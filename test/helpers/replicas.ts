@@ -9,7 +9,7 @@ import { type Reply, churnPayload, httpCall } from './core-support.js';
 
 /** The test users in the PostgreSQL of `journalUrl` (where replicas read them), once per URL. */
 const seeded = new Map<string, Promise<void>>();
-function seedUsers(journalUrl: string): Promise<void> {
+export function seedUsers(journalUrl: string): Promise<void> {
   let done = seeded.get(journalUrl);
   if (!done) {
     done = (async () => {
