@@ -139,7 +139,7 @@ export const SETTINGS: Record<string, Setting> = {
   QMB_HOST: { key: 'host', parse: text, default: '127.0.0.1', help: 'address to listen on; 0.0.0.0 for every interface' },
   QMB_PORT: { key: 'port', parse: integer(0, 65535), default: '5000', help: 'port to listen on' },
   QMB_DATA_DIR: { key: 'dataDir', parse: text, default: './data', help: 'journal, embedded store, generated secret key, users file' },
-  QMB_SECRET_KEY: { key: 'secretKey', parse: text, help: 'JWT signing key (HS256); with neither it nor QMB_SECRET_KEY_FILE, one is generated into the data dir' },
+  QMB_SECRET_KEY: { key: 'secretKey', parse: text, help: 'JWT signing key (HS256); with neither it nor QMB_SECRET_KEY_FILE, one is generated into the data dir (or PostgreSQL, with QMB_JOURNAL_URL)' },
   QMB_SECRET_KEY_FILE: { key: 'secretKeyFile', parse: text, help: 'file holding the JWT signing key, instead of QMB_SECRET_KEY' },
   QMB_ALLOW_WEAK_SECRET: { key: 'allowWeakSecret', parse: bool, default: '0', help: "1 accepts a short (< 32 bytes) or well-known key, such as an older broker's" },
   QMB_USERS_FILE: { key: 'usersFile', parse: text, help: 'users: id, name, password hash, metrics each may write (default: <data dir>/users.json)' },

@@ -105,7 +105,8 @@ describe('broker replicas sharing users, the signing key and checks in PostgreSQ
   it('reads on B a check recorded on A, by id and in the list', async () => {
     const added = await runQmb(['users', 'add', 'gate', '--password-stdin'], { env, input: 'gate-password-1' });
     assert.equal(added.code, 0, added.stderr);
-    await waitFor(async () => (await login(a, 'gate', 'gate-password-1')).status === 200, 15_000, 'gate to log in on A');
+    // Both replicas know the user (B checks the token's user too).
+    for (const x of [a, b]) await waitFor(async () => (await login(x, 'gate', 'gate-password-1')).status === 200, 15_000, 'gate to log in');
     const token = String((await login(a, 'gate', 'gate-password-1')).body['access_token']);
     const head = imageSize('h1', [{ measurement: 'fvp-default', binMode: 'Debug', fields: { BL31_T: 100, BL31_D: 40 } }], day(1));
     const recorded = await call(a, 'POST', '/api/v1/checks', { token, body: { head: { payloads: [head] }, baseline: { revisions: [] }, record: true } });
