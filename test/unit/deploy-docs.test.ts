@@ -9,7 +9,7 @@ import { CLIENT_VARIABLES, SETTINGS } from '../../src/config.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const read = (name: string) => readFileSync(path.join(root, 'docs', name), 'utf8');
-const DOCS = ['deploy.md', 'upgrade-from-legacy.md', 'backup.md', 'configuration.md', 'runbook.md'];
+const DOCS = ['deploy.md', 'upgrade-from-legacy.md', 'backup.md', 'configuration.md', 'runbook.md', 'scale-out.md'];
 
 test('configuration.md describes every QMB_* setting of src/config.ts with its default', () => {
   const doc = read('configuration.md');
