@@ -518,13 +518,18 @@ export class PgJournal extends EventEmitter implements Journal {
     }
     if (heldBack) this.#announceLater(database);
     if (chosen.length === 0) return [];
-    let stored: Map<number, string> | undefined;
-    const missing = chosen.filter((h) => !this.#lineCache.has(h.id)).map((h) => h.id);
+    // Taken from the cache before the first await: appends finishing meanwhile may push entries out.
+    const lines = new Map<number, string>();
+    for (const h of chosen) {
+      const cached = this.#lineCache.get(h.id);
+      if (cached !== undefined) lines.set(h.id, cached);
+    }
+    const missing = chosen.filter((h) => !lines.has(h.id)).map((h) => h.id);
     if (missing.length > 0) {
       const rows = await this.#query<{ id: string; lines: string }>(`SELECT id, lines FROM qmb_submission_lines WHERE id = ANY($1::bigint[])`, [missing]);
-      stored = new Map(rows.rows.map((r) => [Number(r.id), r.lines]));
+      for (const r of rows.rows) lines.set(Number(r.id), r.lines);
     }
-    return chosen.map((h) => ({ ...h, lines: this.#lineCache.get(h.id) ?? stored?.get(h.id) ?? '' }));
+    return chosen.map((h) => ({ ...h, lines: lines.get(h.id) ?? '' }));
   }
 
   /** Rows held back by transactions still running: announce the database again in a moment. */

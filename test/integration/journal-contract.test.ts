@@ -198,5 +198,26 @@ function describeContract(factory: JournalFactory): void {
         assert.equal((await journal.get(a.id))?.status, 'pending');
         assert.deepEqual((await journal.nextBatch('C', 10)).map((e) => e.lines), ['m v=1i 1']);
       }));
+
+    // Two brokers on one journal: a batch mixes what this one appended (its lines in memory) and
+    // what the other did (read from storage). Appends meanwhile push entries out of the cache; the
+    // batch must still carry every entry's lines, or the worker rejects them as damaged.
+    it('gives every entry of a batch its lines while appends push entries out of the cache', () =>
+      withJournal(
+        async (journal, _clock, second) => {
+          const other = await second();
+          let n = 0;
+          const line = (): string => `m,host=h${n} v=${n}i ${++n}`;
+          for (let round = 0; round < 40; round += 1) {
+            await other.append(entry('D', line()));
+            for (let i = 0; i < 3; i += 1) await journal.append(entry('D', line()));
+            const appends = Array.from({ length: 4 }, () => journal.append(entry('E', line())));
+            const [batch] = await Promise.all([journal.nextBatch('D', 100_000), ...appends]);
+            const empty = (batch as PendingEntry[]).filter((e) => e.lines === '').map((e) => e.id);
+            assert.deepEqual(empty, [], `round ${round}: entries handed out without their lines`);
+          }
+        },
+        { points: 3, chars: 1_000_000 },
+      ));
   });
 }
