@@ -213,7 +213,7 @@ function describeContract(factory: JournalFactory): void {
             for (let i = 0; i < 3; i += 1) await journal.append(entry('D', line()));
             const appends = Array.from({ length: 4 }, () => journal.append(entry('E', line())));
             const [batch] = await Promise.all([journal.nextBatch('D', 100_000), ...appends]);
-            const empty = (batch as PendingEntry[]).filter((e) => e.lines === '').map((e) => e.id);
+            const empty = batch.filter((e) => e.lines === '').map((e) => e.id);
             assert.deepEqual(empty, [], `round ${round}: entries handed out without their lines`);
           }
         },
