@@ -8,7 +8,7 @@ import { type PgPool, createPgPool } from '../pg/pool.js';
 import type { PgTarget } from '../pg/url.js';
 import type { Journal, JournalCheck, ListOptions } from './journal.js';
 import { LINE_CACHE_LIMITS, LineCache, type LineCacheLimits } from './line-cache.js';
-import { COLUMNS, type NewSubmission, type PendingEntry, type Row, type Submission, type SubmissionStatus, fromRow } from './submission.js';
+import { COLUMNS, acceptedSubmission, type NewSubmission, type PendingEntry, type Row, type Submission, type SubmissionStatus, fromRow } from './submission.js';
 
 /**
  * `xact` is the appending transaction (64-bit, never wraps). Delivery takes a database's pending
@@ -80,22 +80,13 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
-interface PgRow {
+/** A submissions row as node-postgres returns it: bigint columns as text. */
+type PgRow = Omit<Row, 'id' | 'received_at' | 'delivered_at' | 'updated_at'> & {
   id: string;
-  metric: string;
-  api_version: string;
-  database: string;
-  user_id: number | null;
-  points: number;
-  duplicates: number;
-  duplicate_items: string;
-  status: SubmissionStatus;
-  attempts: number;
-  last_error: string | null;
   received_at: string;
   delivered_at: string | null;
   updated_at: string;
-}
+};
 
 function toSubmission(r: PgRow): Submission {
   const row: Row = {
@@ -370,22 +361,7 @@ export class PgJournal extends EventEmitter implements Journal {
       this.#pendingSubmissions++;
       this.#lineCache.add(id, entry.lines, entry.points);
       databases.add(entry.database);
-      w.resolve({
-        id,
-        metric: entry.metric,
-        apiVersion: entry.apiVersion,
-        database: entry.database,
-        userId: entry.userId,
-        points: entry.points,
-        duplicates: entry.duplicates ?? 0,
-        duplicateItems: entry.duplicateItems ?? [],
-        status: 'pending',
-        attempts: 0,
-        lastError: null,
-        receivedAt: now,
-        deliveredAt: null,
-        updatedAt: now,
-      });
+      w.resolve(acceptedSubmission(id, entry, now));
     });
     for (const db of databases) this.emit('appended', db);
   }

@@ -8,7 +8,7 @@ import { JOURNAL_FILE, type JournalStart, MARKER_FILE, openJournalFiles, writeMa
 import { BackgroundCheckpointer } from './checkpointer.js';
 import type { Journal, JournalCheck, ListOptions } from './journal.js';
 import { LINE_CACHE_LIMITS, LineCache, type LineCacheLimits } from './line-cache.js';
-import { COLUMNS, type NewSubmission, type PendingEntry, type Row, type Submission, type SubmissionStatus, fromRow } from './submission.js';
+import { COLUMNS, acceptedSubmission, type NewSubmission, type PendingEntry, type Row, type Submission, type SubmissionStatus, fromRow } from './submission.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS submissions (
@@ -260,22 +260,7 @@ export class SqliteJournal extends EventEmitter implements Journal {
       this.#pendingSubmissions++;
       this.#lineCache.add(id, entry.lines, entry.points);
       databases.add(entry.database);
-      w.resolve({
-        id,
-        metric: entry.metric,
-        apiVersion: entry.apiVersion,
-        database: entry.database,
-        userId: entry.userId,
-        points: entry.points,
-        duplicates: entry.duplicates ?? 0,
-        duplicateItems: entry.duplicateItems ?? [],
-        status: 'pending',
-        attempts: 0,
-        lastError: null,
-        receivedAt: now,
-        deliveredAt: null,
-        updatedAt: now,
-      });
+      w.resolve(acceptedSubmission(id, entry, now));
     });
     for (const db of databases) this.emit('appended', db);
   }

@@ -44,6 +44,26 @@ export interface NewSubmission {
   lines: string;
 }
 
+/** What an append answers: the submission just journaled, pending. */
+export function acceptedSubmission(id: number, entry: NewSubmission, now: number): Submission {
+  return {
+    id,
+    metric: entry.metric,
+    apiVersion: entry.apiVersion,
+    database: entry.database,
+    userId: entry.userId,
+    points: entry.points,
+    duplicates: entry.duplicates ?? 0,
+    duplicateItems: entry.duplicateItems ?? [],
+    status: 'pending',
+    attempts: 0,
+    lastError: null,
+    receivedAt: now,
+    deliveredAt: null,
+    updatedAt: now,
+  };
+}
+
 /** A row of the submissions table. */
 export interface Row {
   id: number;
