@@ -358,6 +358,13 @@ async function countPoints(env: Env, db: string, spec: PayloadSpec, dayMs: numbe
   return Number(rows[0]?.['count'] ?? 0);
 }
 
+/** The journal's counts by status and the first rejected submission's error, from the broker's API. */
+async function rejected(broker: BrokerProcess, token: string): Promise<string> {
+  const res = await fetch(`${broker.url}/api/v1/submissions?status=rejected&limit=1`, { headers: { Authorization: `Bearer ${token}` } });
+  const body = (await res.json()) as { counts?: Record<string, number>; submissions?: { last_error: string | null }[] };
+  return `journal counts ${JSON.stringify(body.counts)}${body.submissions?.[0] ? `, first rejected: ${body.submissions[0].last_error}` : ''}`;
+}
+
 /** The broker's own line protocol for a payload, without the time, so the direct baseline writes the same points. */
 async function brokerLines(broker: BrokerProcess, token: string, spec: PayloadSpec): Promise<string[]> {
   const res = await fetch(`${broker.url}/api/v1/validate`, {
@@ -402,7 +409,7 @@ async function runBroker(
   connections: number,
   durationS: number,
   dayMs: number,
-  setup: { brokers?: BrokerProcess[]; label?: string; pgCpu?: () => number; diagnose?: () => Promise<string> } = {},
+  setup: { brokers?: BrokerProcess[]; label?: string; pgCpu?: () => number } = {},
 ): Promise<RunFigures> {
   const brokers = setup.brokers ?? [env.broker];
   const pids = brokers.map((b) => b.child()?.pid as number);
@@ -472,7 +479,7 @@ async function runBroker(
       await new Promise((r) => setTimeout(r, 500));
       later = await countPoints(env, spec.database, spec, dayMs);
     }
-    process.stdout.write(`  ${label}: ${f0(counted)} of ${f0(acceptedPoints)} points in InfluxDB when the journals said empty; ${f0(later)} after up to 30 s more${setup.diagnose ? `; journal: ${await setup.diagnose()}` : ''}\n`);
+    process.stdout.write(`  ${label}: ${f0(counted)} of ${f0(acceptedPoints)} points in InfluxDB when the journals said empty; ${f0(later)} after up to 30 s more; ${await rejected(brokers[0] as BrokerProcess, env.token)}\n`);
   }
   return {
     target: 'broker',
@@ -662,7 +669,6 @@ async function main(): Promise<number> {
       // with the SQLite broker's key so one token is good everywhere.
       const pgBrokers: BrokerProcess[] = [];
       let pgCpu: (() => number) | undefined;
-      let diagnose: (() => Promise<string>) | undefined;
       if (args.journal === 'postgres') {
         const pg = args.pgStandby ? await startPostgresCluster({ standbys: 1, synchronous: 'ANY 1 (s1)', fsync: true }) : undefined;
         const single = pg ? undefined : await startPostgres({ fsync: true });
@@ -670,8 +676,6 @@ async function main(): Promise<number> {
         cleanups.push(() => (pg ? pg.destroy() : single?.destroy()));
         const dirs = pg ? pg.members.map((m) => m.dataDir) : [single?.dataDir as string];
         pgCpu = () => postgresCpu(dirs);
-        const server = pg ? pg.primary : single;
-        diagnose = async () => JSON.stringify(await server?.query(`SELECT status, count(*) AS n, sum(points) AS points, count(DISTINCT received_at) AS times, min(last_error) AS err, min(attempts) AS attempts FROM qmb_submissions WHERE database = 'TFA_Complexity' GROUP BY status`));
         const pgEnv = { ...env, QMB_JOURNAL_URL: journalUrl, QMB_SECRET_KEY: broker.secret };
         await seedUsers(journalUrl);
         for (let i = 0; i < 2; i += 1) {
@@ -687,7 +691,7 @@ async function main(): Promise<number> {
       const pgRuns = async (spec: PayloadSpec, c: number, durationS: number, dayMs: number): Promise<RunFigures[]> => {
         const out: RunFigures[] = [];
         for (const n of [1, 2]) {
-          const r = await runBroker(ctx, spec, c, durationS, dayMs + (n - 1) * DAY_MS, { brokers: pgBrokers.slice(0, n), label: `postgres x${n}`, ...(pgCpu ? { pgCpu } : {}), ...(diagnose ? { diagnose } : {}) });
+          const r = await runBroker(ctx, spec, c, durationS, dayMs + (n - 1) * DAY_MS, { brokers: pgBrokers.slice(0, n), label: `postgres x${n}`, ...(pgCpu ? { pgCpu } : {}) });
           out.push(r);
         }
         return out;
