@@ -62,3 +62,13 @@ export const postTo = (b: BrokerProcess, body: unknown, query = ''): Promise<Rep
 
 export const statusOn = (b: BrokerProcess, id: number, query = ''): Promise<Reply> =>
   httpCall(b.url, 'GET', `/api/v1/submissions/${id}${query}`, { token: b.token() });
+
+/** Two replicas with one key; A delivers the database of a first payload before B starts, so that lane is A's. */
+export async function startLanePair(journalUrl: string, influxUrl: string, env: Record<string, string> = {}): Promise<{ a: BrokerProcess; b: BrokerProcess; database: string }> {
+  const secret = replicaSecret();
+  const a = await startReplica('broker-a', journalUrl, influxUrl, secret, env);
+  const first = await postTo(a, numberedPayload(0, 0, 'warm-up'), '?wait=30');
+  if (first.status !== 201) throw new Error(`the first payload on broker-a: ${first.status} ${first.body}`);
+  const b = await startReplica('broker-b', journalUrl, influxUrl, secret, env);
+  return { a, b, database: String((first.json as { database: string }).database) };
+}

@@ -7,7 +7,7 @@ import type { BrokerProcess } from '../helpers/broker.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
 import { waitFor } from '../helpers/ports.js';
 import { type Postgres, startPostgres } from '../helpers/postgres.js';
-import { numberedPayload, postTo, replicaSecret, startReplica } from '../helpers/replicas.js';
+import { numberedPayload, postTo, startLanePair } from '../helpers/replicas.js';
 
 const BACKLOG = 400;
 
@@ -27,14 +27,8 @@ describe('lane takeover after SIGKILL of the delivering replica', { timeout: 300
 
   before(async () => {
     [pg, influx] = await Promise.all([startPostgres(), startInflux()]);
-    const secret = replicaSecret();
     // Small batches: the backlog takes many writes, so the kill lands in the middle of it.
-    const env = { QMB_BATCH_MAX_POINTS: '2' };
-    a = await startReplica('broker-a', pg.url, influx.url, secret, env);
-    const first = await postTo(a, numberedPayload(0, 0, 'warm-up'), '?wait=30');
-    assert.equal(first.status, 201, first.body);
-    database = String(first.json.database);
-    b = await startReplica('broker-b', pg.url, influx.url, secret, env);
+    ({ a, b, database } = await startLanePair(pg.url, influx.url, { QMB_BATCH_MAX_POINTS: '2' }));
   });
 
   after(async () => {

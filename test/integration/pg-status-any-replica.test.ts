@@ -7,7 +7,7 @@ import { type Influx, startInflux } from '../helpers/influxd.js';
 import { waitFor } from '../helpers/ports.js';
 import { type Postgres, startPostgres } from '../helpers/postgres.js';
 import { httpCall } from '../helpers/core-support.js';
-import { numberedPayload, postTo, replicaSecret, startReplica, statusOn } from '../helpers/replicas.js';
+import { numberedPayload, postTo, startLanePair, statusOn } from '../helpers/replicas.js';
 
 describe('status from any replica', { timeout: 240_000 }, () => {
   let pg: Postgres;
@@ -17,12 +17,8 @@ describe('status from any replica', { timeout: 240_000 }, () => {
 
   before(async () => {
     [pg, influx] = await Promise.all([startPostgres(), startInflux()]);
-    const secret = replicaSecret();
-    a = await startReplica('broker-a', pg.url, influx.url, secret);
     // A delivers the database from its first payload on: its lane is A's, B only reads.
-    const first = await postTo(a, numberedPayload(0, 0), '?wait=30');
-    assert.equal(first.status, 201, first.body);
-    b = await startReplica('broker-b', pg.url, influx.url, secret);
+    ({ a, b } = await startLanePair(pg.url, influx.url));
   });
 
   after(async () => {
