@@ -31,7 +31,7 @@ export async function exportEmbedded(storeFile: string, sink: Sink, onProgress: 
       let batch: string[] = [];
       const flush = async (): Promise<void> => {
         if (batch.length === 0) return;
-        const res = await sink.write(name, batch.join('\n'));
+        const res = await sink.write(name, batch);
         if (!res.ok) throw new Error(`InfluxDB refused points of ${name}: ${res.message}`);
         result.points += batch.length;
         batch = [];

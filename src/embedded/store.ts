@@ -141,8 +141,8 @@ export class EmbeddedStore implements Sink {
   }
 
   // eslint-disable-next-line @typescript-eslint/require-await -- synchronous SQLite behind an async interface: async makes a throw a rejection
-  async write(database: string, lines: string): Promise<WriteResult> {
-    const points = parseLines(lines);
+  async write(database: string, chunks: readonly string[]): Promise<WriteResult> {
+    const points = chunks.flatMap((c) => parseLines(c));
     const conflicts: string[] = [];
     const overLimit: string[] = [];
     const newTypes: [string, FieldType][] = [];

@@ -6,6 +6,45 @@ import { type InfluxOptions, influxAuthHeaders, messageOf, networkErrorCode, unr
 import { ident } from './influxql.js';
 import { InfluxTargets } from './routes.js';
 
+/** Size of the pieces a write's body is sent in. */
+const BLOCK_BYTES = 64 * 1024;
+
+/**
+ * The chunks as UTF-8, newline between them, in blocks of BLOCK_BYTES (a larger chunk alone),
+ * encoded as the request is sent: a batch is never one string nor one buffer.
+ */
+function* encodeBlocks(chunks: readonly string[]): Generator<Uint8Array> {
+  let block = Buffer.allocUnsafe(BLOCK_BYTES);
+  let used = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    const text = chunks[i]!;
+    const bytes = Buffer.byteLength(text) + (i > 0 ? 1 : 0);
+    if (used + bytes > BLOCK_BYTES && used > 0) {
+      yield block.subarray(0, used);
+      block = Buffer.allocUnsafe(BLOCK_BYTES);
+      used = 0;
+    }
+    if (bytes > BLOCK_BYTES) {
+      yield Buffer.from(i > 0 ? `\n${text}` : text);
+      continue;
+    }
+    if (i > 0) block[used++] = 10;
+    used += block.write(text, used);
+  }
+  if (used > 0) yield block.subarray(0, used);
+}
+
+/** A byte stream that pulls the next block only when the connection wants it. */
+function streamOf(blocks: Iterator<Uint8Array>): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = blocks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+  });
+}
+
 export class InfluxSink implements Sink {
   readonly kind = 'influxdb' as const;
   /** The default InfluxDB. */
@@ -56,14 +95,16 @@ export class InfluxSink implements Sink {
     return res;
   }
 
-  async write(database: string, lines: string): Promise<WriteResult> {
+  async write(database: string, chunks: readonly string[]): Promise<WriteResult> {
     let res: Response;
     try {
       res = await this.#request(this.targets.urlFor(database), `/write?db=${encodeURIComponent(database)}&precision=ns${this.#consistency}`, {
         method: 'POST',
-        body: lines,
+        body: chunks.length === 1 ? chunks[0] : streamOf(encodeBlocks(chunks)),
         headers: { 'Content-Type': 'text/plain; charset=utf-8' },
-      });
+        // fetch sends a stream only when told that the answer may come before the body has gone
+        duplex: 'half',
+      } as RequestInit);
     } catch (err) {
       const code = networkErrorCode(err);
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;

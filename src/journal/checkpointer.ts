@@ -6,6 +6,11 @@ import type Database from 'better-sqlite3';
 const AUTO_CHECKPOINT_PAGES = 1000;
 /** How often the worker checkpoints (ms). */
 const INTERVAL_MS = 250;
+/**
+ * The worker only runs a pragma every quarter second: a small heap saves the broker 2 MB. Should
+ * it ever reach the limit, the worker exits and the connections checkpoint again (see below).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16, codeRangeSizeMb: 4 } as const;
 
 /**
  * A checkpoint copies the WAL into the database file and fsyncs it; done by the connection whose
@@ -21,7 +26,7 @@ export class BackgroundCheckpointer {
   constructor(file: string, connections: Database.Database[]) {
     this.#connections = connections;
     for (const c of connections) c.pragma('wal_autocheckpoint = 0');
-    this.#worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { file, intervalMs: INTERVAL_MS } });
+    this.#worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { file, intervalMs: INTERVAL_MS }, resourceLimits: WORKER_LIMITS });
     this.#worker.unref();
     const fallBack = (): void => {
       if (this.#stopped) return;

@@ -169,7 +169,7 @@ export class DeliveryWorker {
   }
 
   async #write(db: string, entries: PendingEntry[]): Promise<WriteResult> {
-    const lines = entries.map((e) => e.lines).join('\n');
+    const lines = entries.map((e) => e.lines);
     let result = await this.#o.sink.write(db, lines);
     if (!result.ok && result.databaseMissing) {
       this.#o.logger.info({ database: db }, 'creating missing database');

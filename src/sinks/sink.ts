@@ -34,8 +34,12 @@ export interface Sink {
   readonly kind: 'influxdb' | 'embedded';
   /** While the store (or one of several) cannot be reached: the network error code (`ECONNREFUSED`, ...); else undefined. */
   readonly unreachable?: string | undefined;
-  /** Writes line protocol (precision ns) to a database. Never throws: failures are results. */
-  write(database: string, lines: string): Promise<WriteResult>;
+  /**
+   * Writes line protocol (precision ns) to a database. Each element of `chunks` holds one or more
+   * whole lines; the sink sends them one after the other without joining them into one string.
+   * Never throws: failures are results.
+   */
+  write(database: string, chunks: readonly string[]): Promise<WriteResult>;
   createDatabase(database: string): Promise<void>;
   ping(): Promise<Health>;
   close(): Promise<void>;

@@ -131,7 +131,7 @@ export class EmbeddedFixture {
   async store(payloads: Payload[], nowNs = BigInt(Date.now()) * 1_000_000n): Promise<void> {
     for (const p of payloads) {
       const prepared = preparePayload(body(p), this.registry, nowNs);
-      const result = await this.sink.write(prepared.database, prepared.lines);
+      const result = await this.sink.write(prepared.database, [prepared.lines]);
       if (!result.ok) throw new Error(result.message);
     }
   }

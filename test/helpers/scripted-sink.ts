@@ -6,7 +6,9 @@ export class ScriptedSink implements Sink {
   writes: { db: string; lines: string }[] = [];
   created: string[] = [];
   answer: (db: string, lines: string) => WriteResult = () => ({ ok: true });
-  write(db: string, lines: string): Promise<WriteResult> {
+  /** Records the chunks as the one body the store receives. */
+  write(db: string, chunks: readonly string[]): Promise<WriteResult> {
+    const lines = chunks.join('\n');
     this.writes.push({ db, lines });
     return Promise.resolve(this.answer(db, lines));
   }

@@ -147,9 +147,9 @@ describe('tag values limit', { timeout: 240_000 }, () => {
       await influxSink.createDatabase('tl_parity');
       const line = (v: string): string => `tl-parity,k=${v},other=x f=1i 1628000000000000000`;
       // InfluxDB checks against the count before the write: one write may pass the limit...
-      const batch = ids('v', 0, LIMIT + 2).map(line).join('\n');
+      const batch = ids('v', 0, LIMIT + 2).map(line);
       // ...after which every new value is dropped, known ones stored, with the first dropped named.
-      const later = [line('v3'), line('w1'), line('w2')].join('\n');
+      const later = [line('v3'), line('w1'), line('w2')];
       const results: unknown[] = [];
       for (const sink of [influxSink, embedded]) {
         const first = await sink.write('tl_parity', batch);
@@ -164,7 +164,7 @@ describe('tag values limit', { timeout: 240_000 }, () => {
       // The same limit holds after the store is opened again.
       await embedded.close();
       const reopened = new EmbeddedStore(dir, { maxValuesPerTag: LIMIT });
-      const again = await reopened.write('tl_parity', line('w3'));
+      const again = await reopened.write('tl_parity', [line('w3')]);
       assert.equal(again.ok ? '' : again.message, `partial write: max-values-per-tag limit exceeded (${LIMIT + 2}/${LIMIT}): measurement="tl-parity" tag="k" value="w3" dropped=1`);
       await reopened.close();
     } finally {

@@ -56,7 +56,7 @@ describe('read API limits on the embedded store', () => {
 
   before(async () => {
     broker = await readBroker();
-    const sink = broker.deps.sink as unknown as { database: Database.Database; write(db: string, lines: string): Promise<{ ok: boolean; message?: string }> };
+    const sink = broker.deps.sink as unknown as { database: Database.Database; write(db: string, chunks: readonly string[]): Promise<{ ok: boolean; message?: string }> };
     sqlite = sink.database;
     // One point per second in four series (two build modes); more points than the default limit.
     for (let start = 0; start < POINTS; start += 20_000) {
@@ -64,7 +64,7 @@ describe('read API limits on the embedded store', () => {
       for (let i = start; i < Math.min(POINTS, start + 20_000); i++) {
         lines.push(`m,BinMode=${i % 2 ? 'Release' : 'Debug'},Board=b${i % 4} Total=${i}i,Other=${i % 7}i ${T0 + BigInt(i) * SECOND}`);
       }
-      const res = await sink.write(DB, lines.join('\n'));
+      const res = await sink.write(DB, lines);
       assert.ok(res.ok, res.message);
     }
   });
