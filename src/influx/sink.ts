@@ -1,5 +1,6 @@
 // InfluxDB sink: the 1.x `/write` and `/query` HTTP API (also served by 2.x/3.x compatibility layers),
 // each database at the InfluxDB its route names.
+import { ReadableStream } from 'node:stream/web';
 import { parseRetryAfter } from '../backoff.js';
 import type { Health, Sink, SinkLogger, WriteResult } from '../sinks/sink.js';
 import { type InfluxOptions, influxAuthHeaders, messageOf, networkErrorCode, unreachableMessage } from './connection.js';
@@ -32,17 +33,6 @@ function* encodeBlocks(chunks: readonly string[]): Generator<Uint8Array> {
     used += block.write(text, used);
   }
   if (used > 0) yield block.subarray(0, used);
-}
-
-/** A byte stream that pulls the next block only when the connection wants it. */
-function streamOf(blocks: Iterator<Uint8Array>): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const next = blocks.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-  });
 }
 
 export class InfluxSink implements Sink {
@@ -100,7 +90,7 @@ export class InfluxSink implements Sink {
     try {
       res = await this.#request(this.targets.urlFor(database), `/write?db=${encodeURIComponent(database)}&precision=ns${this.#consistency}`, {
         method: 'POST',
-        body: chunks.length === 1 ? chunks[0] : streamOf(encodeBlocks(chunks)),
+        body: chunks.length === 1 ? chunks[0] : ReadableStream.from(encodeBlocks(chunks)),
         headers: { 'Content-Type': 'text/plain; charset=utf-8' },
         // fetch sends a stream only when told that the answer may come before the body has gone
         duplex: 'half',
