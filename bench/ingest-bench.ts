@@ -297,6 +297,18 @@ const PAYLOADS: PayloadSpec[] = [
 ];
 
 const DIRECT_DB = 'qmb_bench_direct';
+
+/**
+ * The malloc settings the container image (deploy/Dockerfile) and the systemd unit start the broker
+ * with, so that the broker is measured as it is deployed; GLIBC_TUNABLES given to the benchmark
+ * wins (empty: glibc's defaults).
+ */
+function deployedTunables(): string {
+  if (process.env['GLIBC_TUNABLES'] !== undefined) return process.env['GLIBC_TUNABLES'];
+  const m = /GLIBC_TUNABLES=(\S+)/.exec(readFileSync(path.resolve('deploy/Dockerfile'), 'utf8'));
+  if (!m?.[1]) throw new Error('deploy/Dockerfile sets no GLIBC_TUNABLES');
+  return m[1];
+}
 const DAY_MS = 86_400_000;
 // Each run writes into its own day, so counts never mix.
 const FIRST_DAY_MS = Date.UTC(2021, 0, 4);
@@ -640,7 +652,7 @@ async function main(): Promise<number> {
     if (ingestWanted) {
       await influx.query(undefined, `CREATE DATABASE ${DIRECT_DB}`);
 
-      const env: Record<string, string> = { QMB_INFLUX_URL: influx.url, QMB_LOG_LEVEL: 'warn' };
+      const env: Record<string, string> = { QMB_INFLUX_URL: influx.url, QMB_LOG_LEVEL: 'warn', GLIBC_TUNABLES: deployedTunables() };
       // Settings given to the benchmark (QMB_INGEST_CONCURRENCY=..., say) go to the broker.
       for (const [k, v] of Object.entries(process.env)) if (k.startsWith('QMB_') && v && !(k in env)) env[k] = v;
       const flags = [
