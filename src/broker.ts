@@ -25,6 +25,13 @@ import type { StoreGuard } from './stored/guard.js';
 import { Telemetry } from './telemetry.js';
 import { type PgPool, createPgPool } from './pg/pool.js';
 
+/**
+ * How long a delivery lane with little waiting lets one-point payloads gather into one write: at
+ * 8,000 payloads/s they arrived ~35 to a write, ~290 writes/s; gathered, the broker spent 15-20 %
+ * less CPU per payload and InfluxDB a third less (docs/performance.md). Landing takes that much longer.
+ */
+const DELIVERY_LINGER_MS = 5;
+
 /** Everything the HTTP app and the CLI verbs work with. */
 export interface BrokerDeps {
   config: Config;
@@ -113,6 +120,7 @@ export function createBroker(
     journal,
     sink,
     batchMaxPoints: config.batchMaxPoints,
+    lingerMs: DELIVERY_LINGER_MS,
     clock,
     observer: observeWithGuard(telemetry, guard),
     ...(options.logger ? { logger: options.logger } : {}),

@@ -26,6 +26,12 @@ export interface WorkerOptions {
   clock?: Clock;
   logger?: WorkerLogger;
   observer?: DeliveryObserver;
+  /**
+   * How long a lane that finds little waiting (under a tenth of a batch in the journal) lets more
+   * gather before it writes: one write instead of many small ones, each of which costs the store a
+   * request and the journal a transaction. 0 (the default) writes at once.
+   */
+  lingerMs?: number;
 }
 
 interface Lane {
@@ -57,6 +63,7 @@ export class DeliveryWorker {
       backoff: new Backoff(),
       clock: systemClock,
       logger: quiet,
+      lingerMs: 0,
       ...options,
       observer: options.observer,
     };
@@ -139,7 +146,8 @@ export class DeliveryWorker {
     const lane = this.#lane(db);
     if (!this.#running || lane.busy || lane.timer) return;
     lane.busy = true;
-    void this.#deliver(db, lane)
+    void this.#gather()
+      .then(() => (this.#running ? this.#deliver(db, lane) : undefined))
       .catch((err: Error) => {
         if (err instanceof JournalUnavailableError) {
           // The journal away (PostgreSQL failing over), not the store: try again once it is back.
@@ -157,6 +165,13 @@ export class DeliveryWorker {
         lane.busy = false;
         if (more) this.#kick(db);
       });
+  }
+
+  /** Waits `lingerMs` when the journal holds under a tenth of a batch; at once otherwise. */
+  #gather(): Promise<void> {
+    const { lingerMs, journal, batchMaxPoints } = this.#o;
+    if (lingerMs <= 0 || journal.pendingPoints >= batchMaxPoints / 10) return Promise.resolve();
+    return new Promise((resolve) => setTimeout(resolve, lingerMs));
   }
 
   #scheduleRetry(db: string, lane: Lane, retryAfterMs: number | undefined): void {

@@ -134,4 +134,45 @@ describe('delivery worker', () => {
     assert.equal((await journal.counts()).delivered, 11);
     assert.deepEqual(journal.lineCacheUse, { submissions: 0, chars: 0 });
   });
+
+  describe('with a linger', () => {
+    // Payloads arriving one by one while the store answers at once: without a linger each write
+    // takes the one or two submissions there are.
+    const trickle = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) {
+        await append('A', `m v=${i}i ${i}`);
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+
+    it('gathers payloads that trickle in into few writes, in order', async () => {
+      worker = new DeliveryWorker({ journal, sink, batchMaxPoints: 1000, lingerMs: 200 });
+      worker.start();
+      await trickle(40);
+      await waitFor(() => journal.pendingSubmissions === 0, 5000, 'delivery');
+      assert.ok(sink.writes.length <= 3, `${sink.writes.length} writes for 40 payloads`);
+      assert.deepEqual(
+        sink.writes.flatMap((w) => w.lines.split('\n')),
+        Array.from({ length: 40 }, (_, i) => `m v=${i}i ${i}`),
+      );
+    });
+
+    it('writes at once when a tenth of a batch or more is waiting', async () => {
+      worker = new DeliveryWorker({ journal, sink, batchMaxPoints: 20, lingerMs: 60_000 });
+      for (let i = 0; i < 4; i++) await append('A', `m v=${i}i ${i}`);
+      worker.start();
+      await waitFor(() => journal.pendingSubmissions === 0, 5000, 'delivery without waiting out the linger');
+      assert.equal(sink.writes.length, 1);
+    });
+
+    it('a stop during the linger starts no write', async () => {
+      worker = new DeliveryWorker({ journal, sink, batchMaxPoints: 1000, lingerMs: 100 });
+      worker.start();
+      await append('A', 'm v=1i 1');
+      worker.stop();
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(sink.writes.length, 0);
+      assert.equal(journal.pendingSubmissions, 1);
+    });
+  });
 });
