@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { BackgroundCheckpointer } from '../../src/journal/checkpointer.js';
 import { SqliteJournal } from '../../src/journal/sqlite-journal.js';
 import { waitFor } from '../helpers/ports.js';
 
@@ -27,6 +29,21 @@ test('a journal with background checkpoints copies its WAL into the database fil
     assert.equal(again.pendingSubmissions, 20);
   } finally {
     await again.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('when the checkpoint thread cannot run, the connections checkpoint by themselves again (the WAL does not grow without end)', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'qmb-checkpoint-'));
+  const db = new Database(path.join(dir, 'journal.sqlite'));
+  try {
+    db.pragma('journal_mode = WAL');
+    // The thread's file is not there: it fails as it starts, as it would on any error of its own.
+    new BackgroundCheckpointer(path.join(dir, 'missing.sqlite'), [db]);
+    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, 'handed to the thread at first');
+    await waitFor(() => db.pragma('wal_autocheckpoint', { simple: true }) === 1000, 5000, 'the connection to checkpoint by itself again');
+  } finally {
+    db.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
