@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BrokerProcess } from '../helpers/broker.js';
 import { httpCall, isErrorBody, type Reply } from '../helpers/core-support.js';
+import { haproxyReadyPattern } from '../helpers/haproxy-check.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
 import { type Postgres, type PostgresCluster, startPostgres, startPostgresCluster } from '../helpers/postgres.js';
 import { numberedPayload, postTo, replicaSecret, startReplica, statusOn } from '../helpers/replicas.js';
@@ -46,9 +47,12 @@ describe('no writable primary', { timeout: 300_000 }, () => {
       const ready = await httpCall(broker.url, 'GET', '/readyz');
       assert.equal(ready.status, 503, ready.body);
       assert.equal(ready.json.checks.journal.ok, false);
+      // The shipped balancer's check reads this very body: it takes the broker out now.
+      assert.doesNotMatch(ready.body, haproxyReadyPattern());
       await pg.start();
       const again = await postTo(broker, numberedPayload(3, 3), '?wait=30');
       assert.equal(again.status, 201, again.body);
+      assert.match((await httpCall(broker.url, 'GET', '/readyz')).body, haproxyReadyPattern(), 'and puts it back');
       assert.equal(again.json.status, 'delivered');
       assert.equal((await statusOn(broker, Number(before.json.id))).json.status, 'delivered', 'what was accepted before is still there');
     });
@@ -78,6 +82,7 @@ describe('no writable primary', { timeout: 300_000 }, () => {
       assert.equal(ready.json.checks.journal.kind, 'postgres');
       assert.equal(ready.json.checks.journal.synchronous, true, ready.body);
       assert.equal(ready.json.checks.journal.sync_standbys, 1, ready.body);
+      assert.match(ready.body, haproxyReadyPattern(), 'the shipped balancer keeps it in');
     });
 
     it('answers 503 while only the standby is left, and takes payloads once it is promoted', async () => {
