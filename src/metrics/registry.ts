@@ -173,7 +173,8 @@ export function loadRegistry(options: { builtinDir?: string; extraDir?: string |
       byName.set(def.name, def);
     }
   }
-  const sorted = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  // By code point, not localeCompare: the names are ASCII, and the collator's ICU data alone is 2 MB of RSS.
+  const sorted = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return Object.freeze({
     names: () => sorted.map((d) => d.name),
     get: (name: string) => byName.get(name),
