@@ -229,6 +229,18 @@ function postgresCpu(dataDirs: string[]): number {
 }
 
 /**
+ * The malloc settings the container image (deploy/Dockerfile) and the systemd unit start the broker
+ * with, so that the broker is measured as it is deployed; GLIBC_TUNABLES given to the benchmark
+ * wins (empty: glibc's defaults).
+ */
+function deployedTunables(): string {
+  if (process.env['GLIBC_TUNABLES'] !== undefined) return process.env['GLIBC_TUNABLES'];
+  const m = /GLIBC_TUNABLES=(\S+)/.exec(readFileSync(path.resolve('deploy/Dockerfile'), 'utf8'));
+  if (!m?.[1]) throw new Error('deploy/Dockerfile sets no GLIBC_TUNABLES');
+  return m[1];
+}
+
+/**
  * The test helper's broker, restarted as `node FLAGS dist/src/cli/main.js serve` with the same data
  * dir, secret and port (Node refuses --cpu-prof in NODE_OPTIONS). A CPU profile is written when
  * the broker exits after SIGTERM; a heap snapshot (--heapsnapshot-signal) on SIGUSR2.
@@ -297,18 +309,6 @@ const PAYLOADS: PayloadSpec[] = [
 ];
 
 const DIRECT_DB = 'qmb_bench_direct';
-
-/**
- * The malloc settings the container image (deploy/Dockerfile) and the systemd unit start the broker
- * with, so that the broker is measured as it is deployed; GLIBC_TUNABLES given to the benchmark
- * wins (empty: glibc's defaults).
- */
-function deployedTunables(): string {
-  if (process.env['GLIBC_TUNABLES'] !== undefined) return process.env['GLIBC_TUNABLES'];
-  const m = /GLIBC_TUNABLES=(\S+)/.exec(readFileSync(path.resolve('deploy/Dockerfile'), 'utf8'));
-  if (!m?.[1]) throw new Error('deploy/Dockerfile sets no GLIBC_TUNABLES');
-  return m[1];
-}
 const DAY_MS = 86_400_000;
 // Each run writes into its own day, so counts never mix.
 const FIRST_DAY_MS = Date.UTC(2021, 0, 4);

@@ -146,7 +146,8 @@ describe('delivery worker', () => {
     };
 
     it('gathers payloads that trickle in into few writes, in order', async () => {
-      worker = new DeliveryWorker({ journal, sink, batchMaxPoints: 1000, lingerMs: 200 });
+      // Long enough for 40 commits with fsync even on a slow CI disk.
+      worker = new DeliveryWorker({ journal, sink, batchMaxPoints: 1000, lingerMs: 1000 });
       worker.start();
       await trickle(40);
       await waitFor(() => journal.pendingSubmissions === 0, 5000, 'delivery');

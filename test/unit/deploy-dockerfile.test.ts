@@ -85,3 +85,12 @@ function healthcheckPath(dockerfile: string): string | undefined {
   const line = dockerfile.replace(/\\\n/g, ' ').split('\n').find((l) => l.startsWith('HEALTHCHECK'));
   return /'(\/[a-z]+)'/.exec(line ?? '')?.[1];
 }
+
+test('npm start and the systemd unit in docs/deploy.md set the same GLIBC_TUNABLES as the image', () => {
+  const image = /GLIBC_TUNABLES=(\S+)/.exec(text)?.[1];
+  assert.ok(image, 'the image sets GLIBC_TUNABLES');
+  const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start'] ?? '';
+  assert.ok(start.includes(`GLIBC_TUNABLES=\${GLIBC_TUNABLES-${image}}`), `npm start: ${start}`);
+  const unit = readFileSync(path.join(root, 'docs', 'deploy.md'), 'utf8');
+  assert.ok(unit.includes(`Environment=GLIBC_TUNABLES=${image}\n`), 'the systemd unit in docs/deploy.md');
+});
