@@ -1,4 +1,5 @@
 // Points of one payload with the same series and time are one point in the store: merge them as InfluxDB does.
+import { formatSeries } from './line-protocol.js';
 import type { FieldValue, Point } from './points.js';
 
 /** How many indexes of repeating items an answer lists. */
@@ -8,17 +9,12 @@ export const DUPLICATE_ITEMS_LISTED = 10;
 export interface MergedPoints {
   /** One point per series and time, in the order each first appeared. */
   points: Point[];
+  /** Each point's series in line protocol (formatSeries), for formatPoint. */
+  series: string[];
   /** Points that repeated the series and time of an earlier one of the payload. */
   duplicates: number;
   /** The indexes (into the converted points, which are the payload's `data` items) of the first repeats. */
   duplicateItems: number[];
-}
-
-// Names and tag values never hold NUL (nameProblem refuses control characters), so it separates them.
-function seriesTimeKey(p: Point): string {
-  let key = p.measurement;
-  for (const [k, v] of p.tags) key += `\u0000${k}\u0000${v}`;
-  return `${key}\u0000\u0000${p.time}`;
 }
 
 /**
@@ -27,17 +23,22 @@ function seriesTimeKey(p: Point): string {
  * answer and the journal then count the points that are really stored.
  */
 export function mergeDuplicates(points: Point[]): MergedPoints {
-  if (points.length < 2) return { points, duplicates: 0, duplicateItems: [] };
+  const series = points.map((p) => formatSeries(p));
+  if (points.length < 2) return { points, series, duplicates: 0, duplicateItems: [] };
+  // The escaped series is one text per series (names cannot end in or escape with a backslash):
+  // with the time it keys a stored point.
   const first = new Map<string, number>();
   const out: Point[] = [];
+  const outSeries: string[] = [];
   let duplicates = 0;
   const duplicateItems: number[] = [];
   points.forEach((p, i) => {
-    const key = seriesTimeKey(p);
+    const key = `${series[i]} ${p.time}`;
     const at = first.get(key);
     if (at === undefined) {
       first.set(key, out.length);
       out.push(p);
+      outSeries.push(series[i] as string);
       return;
     }
     duplicates++;
@@ -47,7 +48,7 @@ export function mergeDuplicates(points: Point[]): MergedPoints {
     for (const [k, v] of p.fields) fields.set(k, v);
     out[at] = { ...earlier, fields: [...fields] };
   });
-  return duplicates === 0 ? { points, duplicates, duplicateItems } : { points: out, duplicates, duplicateItems };
+  return duplicates === 0 ? { points, series, duplicates, duplicateItems } : { points: out, series: outSeries, duplicates, duplicateItems };
 }
 
 /**

@@ -19,16 +19,21 @@ function formatField(v: FieldValue): string {
   }
 }
 
-/** Formats one point as a line (no trailing newline), tags in the order given (sorted by the converter). */
-export function formatPoint(p: Point): string {
-  let line = escMeasurement(p.measurement);
-  for (const [k, v] of p.tags) line += `,${escKey(k)}=${escKey(v)}`;
-  let sep = ' ';
-  for (const [k, v] of p.fields) {
-    line += `${sep}${escKey(k)}=${formatField(v)}`;
-    sep = ',';
-  }
-  return `${line} ${p.time}`;
+/** A point's series in line protocol: the measurement and its tags, escaped, as InfluxDB keys the series. */
+export function formatSeries(p: Point): string {
+  let series = escMeasurement(p.measurement);
+  for (const [k, v] of p.tags) series += `,${escKey(k)}=${escKey(v)}`;
+  return series;
+}
+
+/**
+ * Formats one point as a line (no trailing newline), tags in the order given (sorted by the
+ * converter); `series` is its formatSeries when that is known already.
+ */
+export function formatPoint(p: Point, series: string = formatSeries(p)): string {
+  let fields = '';
+  for (const [k, v] of p.fields) fields += `${fields ? ',' : ''}${escKey(k)}=${formatField(v)}`;
+  return `${series} ${fields} ${p.time}`;
 }
 
 /** Reads a token up to one of the stop characters, undoing backslash escapes of the given specials. */

@@ -62,6 +62,17 @@ export function nameProblem(kind: NameKind, text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Why a value cannot be stored. The helpers below return one instead of a problem with a path, so
+ * a converter builds a value's JSON Pointer only when there is something to report.
+ */
+export class Refusal {
+  readonly problem: string;
+  constructor(problem: string) {
+    this.problem = problem;
+  }
+}
+
 /** Collects problems while converting one payload, each with its JSON Pointer. */
 export class Problems {
   readonly list: ErrorDetail[] = [];
@@ -80,80 +91,51 @@ export function pointerSegment(key: string | number): string {
 }
 
 /**
- * Turns one JSON field value into a typed field, or records why it cannot be.
+ * Turns one JSON field value into a typed field (undefined for null), or says why it cannot be one.
  * The literal decides integer or float unless the metric pins the field's type.
  */
-export function toFieldValue(value: LosslessValue, pinned: FieldType | undefined, path: string, problems: Problems): FieldValue | undefined {
+export function toFieldValue(value: LosslessValue, pinned: FieldType | undefined): FieldValue | Refusal | undefined {
   if (value === null) return undefined;
   if (value instanceof JsonNumber) {
     const wantInteger = pinned === 'integer' || (pinned === undefined && value.isIntegerLiteral);
-    if (pinned === 'string' || pinned === 'boolean') {
-      problems.add(path, `must be a ${pinned} (pinned type), got a number`);
-      return undefined;
-    }
+    if (pinned === 'string' || pinned === 'boolean') return new Refusal(`must be a ${pinned} (pinned type), got a number`);
     if (wantInteger) {
       let n: bigint;
       if (value.isIntegerLiteral) n = BigInt(value.literal);
       else {
         const f = value.value;
-        if (!Number.isInteger(f)) {
-          problems.add(path, `${value.literal} is not a whole number; this field is pinned to integer`);
-          return undefined;
-        }
+        if (!Number.isInteger(f)) return new Refusal(`${value.literal} is not a whole number; this field is pinned to integer`);
         n = BigInt(f);
       }
-      if (n < INT64_MIN || n > INT64_MAX) {
-        problems.add(path, `integer ${value.literal} is outside InfluxDB's 64-bit integer range`);
-        return undefined;
-      }
+      if (n < INT64_MIN || n > INT64_MAX) return new Refusal(`integer ${value.literal} is outside InfluxDB's 64-bit integer range`);
       return { kind: 'integer', value: n };
     }
     const f = value.value;
-    if (!Number.isFinite(f)) {
-      problems.add(path, `number ${value.literal} is too large for a 64-bit float`);
-      return undefined;
-    }
+    if (!Number.isFinite(f)) return new Refusal(`number ${value.literal} is too large for a 64-bit float`);
     return { kind: 'float', value: f };
   }
   if (typeof value === 'string') {
-    if (pinned !== undefined && pinned !== 'string') {
-      problems.add(path, `must be ${pinned === 'boolean' ? 'a boolean' : 'a number'} (pinned type ${pinned}), got a string`);
-      return undefined;
-    }
+    if (pinned !== undefined && pinned !== 'string') return new Refusal(`must be ${pinned === 'boolean' ? 'a boolean' : 'a number'} (pinned type ${pinned}), got a string`);
     // UTF-8 takes at most 3 bytes per UTF-16 unit: only long strings need counting.
-    if (value.length * 3 > MAX_STRING_FIELD_BYTES && Buffer.byteLength(value) > MAX_STRING_FIELD_BYTES) {
-      problems.add(path, `string is longer than InfluxDB's limit of ${MAX_STRING_FIELD_BYTES} bytes`);
-      return undefined;
-    }
+    if (value.length * 3 > MAX_STRING_FIELD_BYTES && Buffer.byteLength(value) > MAX_STRING_FIELD_BYTES) return new Refusal(`string is longer than InfluxDB's limit of ${MAX_STRING_FIELD_BYTES} bytes`);
     return { kind: 'string', value };
   }
   if (typeof value === 'boolean') {
-    if (pinned !== undefined && pinned !== 'boolean') {
-      problems.add(path, `must be ${pinned === 'string' ? 'a string' : 'a number'} (pinned type ${pinned}), got a boolean`);
-      return undefined;
-    }
+    if (pinned !== undefined && pinned !== 'boolean') return new Refusal(`must be ${pinned === 'string' ? 'a string' : 'a number'} (pinned type ${pinned}), got a boolean`);
     return { kind: 'boolean', value };
   }
-  problems.add(path, `field values must be numbers, strings or booleans, got ${describeKind(value)}`);
-  return undefined;
+  return new Refusal(`field values must be numbers, strings or booleans, got ${describeKind(value)}`);
 }
 
-/** Turns one JSON tag value into its stored string (numbers keep their literal). */
-export function toTagValue(value: LosslessValue, path: string, problems: Problems): string | undefined {
+/** Turns one JSON tag value into its stored string (numbers keep their literal; undefined for null and ""), or says why it cannot be one. */
+export function toTagValue(value: LosslessValue): string | Refusal | undefined {
   let text: string;
   if (typeof value === 'string') text = value;
   else if (value instanceof JsonNumber) text = value.literal;
   else if (typeof value === 'boolean') text = String(value);
   else if (value === null) return undefined;
-  else {
-    problems.add(path, `tag values must be strings, numbers or booleans, got ${describeKind(value)}`);
-    return undefined;
-  }
+  else return new Refusal(`tag values must be strings, numbers or booleans, got ${describeKind(value)}`);
   if (text === '') return undefined;
   const problem = nameProblem('tag value', text);
-  if (problem) {
-    problems.add(path, problem);
-    return undefined;
-  }
-  return text;
+  return problem ? new Refusal(problem) : text;
 }

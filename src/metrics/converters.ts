@@ -1,7 +1,7 @@
 // Payload-to-points converters: the generic one for item lists, and TF-M image size's own shape.
 import type { LosslessValue } from '../ingest/json.js';
 import { JsonNumber, describeKind } from '../ingest/json.js';
-import { type FieldType, type FieldValue, type Point, Problems, nameProblem, pointerSegment, toFieldValue, toTagValue } from '../ingest/points.js';
+import { type FieldType, type FieldValue, type Point, Problems, Refusal, nameProblem, pointerSegment, toFieldValue, toTagValue } from '../ingest/points.js';
 import { parseTime } from '../ingest/time.js';
 import type { ConverterName } from './registry.js';
 
@@ -20,36 +20,60 @@ function isObject(v: LosslessValue | undefined): v is Obj {
   return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v) && !(v instanceof JsonNumber);
 }
 
-const byKey = (a: [string, unknown], b: [string, unknown]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-
-function checkName(kind: Parameters<typeof nameProblem>[0], text: string, path: string, problems: Problems): boolean {
-  const problem = nameProblem(kind, text);
-  if (problem) problems.add(path, problem);
-  return !problem;
+/** Sorts by key in place; tag lists are short and often sorted already, so no work array is needed. */
+function sortByKey<T>(list: [string, T][]): [string, T][] {
+  for (let i = 1; i < list.length; i++) {
+    const item = list[i] as [string, T];
+    let j = i - 1;
+    while (j >= 0 && (list[j] as [string, T])[0] > item[0]) {
+      list[j + 1] = list[j] as [string, T];
+      j--;
+    }
+    list[j + 1] = item;
+  }
+  return list;
 }
 
-function tagsOf(obj: Obj, path: string, problems: Problems): [string, string][] {
+// The walk over a payload builds a JSON Pointer only for a problem it reports: most payloads have
+// none, and a pointer per value was a third of what converting one allocated.
+
+/** The pointer of a key of the item `i`'s `section` (tags, fields). */
+const keyPath = (i: number, section: string, key: string): string => `/data/${i}/${section}/${pointerSegment(key)}`;
+
+function tagsOf(obj: Obj, i: number, problems: Problems): [string, string][] {
   const tags: [string, string][] = [];
-  for (const [key, value] of Object.entries(obj)) {
-    const p = `${path}/${pointerSegment(key)}`;
-    if (!checkName('tag key', key, p, problems)) continue;
-    const v = toTagValue(value, p, problems);
-    if (v !== undefined) tags.push([key, v]);
+  for (const key in obj) {
+    const problem = nameProblem('tag key', key);
+    if (problem) {
+      problems.add(keyPath(i, 'tags', key), problem);
+      continue;
+    }
+    const v = toTagValue(obj[key] as LosslessValue);
+    if (v instanceof Refusal) problems.add(keyPath(i, 'tags', key), v.problem);
+    else if (v !== undefined) tags.push([key, v]);
   }
-  return tags.sort(byKey);
+  return sortByKey(tags);
 }
 
-function fieldsOf(obj: Obj, path: string, ctx: ConvertContext): [string, FieldValue][] {
+function fieldsOf(obj: Obj, i: number, ctx: ConvertContext): [string, FieldValue][] {
   const fields: [string, FieldValue][] = [];
-  for (const [key, value] of Object.entries(obj)) {
-    const p = `${path}/${pointerSegment(key)}`;
-    if (!checkName('field key', key, p, ctx.problems)) continue;
-    const v = toFieldValue(value, ctx.fieldTypes[key], p, ctx.problems);
-    if (v !== undefined) fields.push([key, v]);
+  let given = 0;
+  let nulls = 0;
+  for (const key in obj) {
+    const value = obj[key] as LosslessValue;
+    given++;
+    if (value === null) nulls++;
+    const problem = nameProblem('field key', key);
+    if (problem) {
+      ctx.problems.add(keyPath(i, 'fields', key), problem);
+      continue;
+    }
+    const v = toFieldValue(value, ctx.fieldTypes[key]);
+    if (v instanceof Refusal) ctx.problems.add(keyPath(i, 'fields', key), v.problem);
+    else if (v !== undefined) fields.push([key, v]);
   }
-  const values = Object.values(obj);
-  if (values.length === 0) ctx.problems.add(path, 'at least one field is required');
-  else if (values.every((v) => v === null)) ctx.problems.add(path, 'every field is null; at least one value is required');
+  if (given === 0) ctx.problems.add(`/data/${i}/fields`, 'at least one field is required');
+  else if (nulls === given) ctx.problems.add(`/data/${i}/fields`, 'every field is null; at least one value is required');
   return fields;
 }
 
@@ -57,7 +81,8 @@ function fieldsOf(obj: Obj, path: string, ctx: ConvertContext): [string, FieldVa
 let lastTimeText: string | undefined;
 let lastTimeNs = 0n;
 
-function timeOf(value: LosslessValue | undefined, path: string, fallback: bigint, problems: Problems): bigint {
+/** A point's time in ns (`fallback` when not given), or why the value is not a time. */
+function timeOf(value: LosslessValue | undefined, fallback: bigint): bigint | Refusal {
   if (value === undefined) return fallback;
   if (typeof value === 'string' && value === lastTimeText) return lastTimeNs;
   const t = parseTime(value);
@@ -67,8 +92,7 @@ function timeOf(value: LosslessValue | undefined, path: string, fallback: bigint
   }
   if (t.ok) return t.ns;
   const shown = value instanceof JsonNumber ? value.literal : JSON.stringify(value);
-  problems.add(path, `time ${shown}: ${t.reason}`);
-  return 0n;
+  return new Refusal(`time ${shown}: ${t.reason}`);
 }
 
 /** The agreed envelope: `data` is a list of {measurement, tags, fields, time?}. */
@@ -79,22 +103,34 @@ export const convertItems: Converter = (payload, ctx) => {
     ctx.problems.add('/data', `must be an array, got ${describeKind(data ?? null)}`);
     return points;
   }
-  data.forEach((item, i) => {
-    const path = `/data/${i}`;
+  const { problems } = ctx;
+  for (let i = 0; i < data.length; i++) {
+    const item = data[i];
     if (!isObject(item)) {
-      ctx.problems.add(path, `must be an object, got ${describeKind(item)}`);
-      return;
+      problems.add(`/data/${i}`, `must be an object, got ${describeKind(item ?? null)}`);
+      continue;
     }
     const measurement = item['measurement'];
-    if (typeof measurement !== 'string') ctx.problems.add(`${path}/measurement`, 'is required and must be a string');
-    else checkName('measurement', measurement, `${path}/measurement`, ctx.problems);
+    if (typeof measurement !== 'string') problems.add(`/data/${i}/measurement`, 'is required and must be a string');
+    else {
+      const problem = nameProblem('measurement', measurement);
+      if (problem) problems.add(`/data/${i}/measurement`, problem);
+    }
     const tagsIn = item['tags'] ?? {};
     const fieldsIn = item['fields'];
-    const tags = isObject(tagsIn) ? tagsOf(tagsIn, `${path}/tags`, ctx.problems) : (ctx.problems.add(`${path}/tags`, 'must be an object'), []);
-    const fields = isObject(fieldsIn) ? fieldsOf(fieldsIn, `${path}/fields`, ctx) : (ctx.problems.add(`${path}/fields`, 'is required and must be an object'), []);
-    const time = timeOf(item['time'], `${path}/time`, ctx.now + BigInt(i), ctx.problems);
+    let tags: [string, string][] = [];
+    if (isObject(tagsIn)) tags = tagsOf(tagsIn, i, problems);
+    else problems.add(`/data/${i}/tags`, 'must be an object');
+    let fields: [string, FieldValue][] = [];
+    if (isObject(fieldsIn)) fields = fieldsOf(fieldsIn, i, ctx);
+    else problems.add(`/data/${i}/fields`, 'is required and must be an object');
+    let time = timeOf(item['time'], ctx.now + BigInt(i));
+    if (time instanceof Refusal) {
+      problems.add(`/data/${i}/time`, time.problem);
+      time = 0n;
+    }
     if (typeof measurement === 'string') points.push({ measurement, tags, fields, time });
-  });
+  }
   return points;
 };
 
@@ -120,12 +156,17 @@ export const convertTfmImageSize: Converter = (payload, ctx) => {
     if (!isObject(parent)) continue;
     const value = parent[key];
     if (value === undefined) continue;
-    const v = toTagValue(value, `/metadata${group ? `/${group}` : ''}/${key}`, ctx.problems);
-    if (v !== undefined) tags.push([tag, v]);
+    const v = toTagValue(value);
+    if (v instanceof Refusal) ctx.problems.add(`/metadata${group ? `/${group}` : ''}/${key}`, v.problem);
+    else if (v !== undefined) tags.push([tag, v]);
   }
-  tags.sort(byKey);
+  sortByKey(tags);
   const gitInfo = isObject(meta['git_info']) ? meta['git_info'] : {};
-  const time = timeOf(gitInfo['commit_time'], '/metadata/git_info/commit_time', ctx.now, ctx.problems);
+  let time = timeOf(gitInfo['commit_time'], ctx.now);
+  if (time instanceof Refusal) {
+    ctx.problems.add('/metadata/git_info/commit_time', time.problem);
+    time = 0n;
+  }
   const fields: [string, FieldValue][] = [];
   const owner = new Map<string, string>();
   const data = Array.isArray(payload['data']) ? payload['data'] : [];
@@ -142,9 +183,14 @@ export const convertTfmImageSize: Converter = (payload, ctx) => {
         ctx.problems.add(`/data/${i}/file`, `"${file}" gives field ${key} again (already from ${earlier})`);
         continue;
       }
-      if (!checkName('field key', key, `/data/${i}/file`, ctx.problems)) continue;
-      const v = toFieldValue(item[section] ?? null, ctx.fieldTypes[key], path, ctx.problems);
-      if (v !== undefined) {
+      const problem = nameProblem('field key', key);
+      if (problem) {
+        ctx.problems.add(`/data/${i}/file`, problem);
+        continue;
+      }
+      const v = toFieldValue(item[section] ?? null, ctx.fieldTypes[key]);
+      if (v instanceof Refusal) ctx.problems.add(path, v.problem);
+      else if (v !== undefined) {
         owner.set(key, `/data/${i}`);
         fields.push([key, v]);
       }

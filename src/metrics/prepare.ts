@@ -89,7 +89,7 @@ export function preparePayload(
     problems,
   });
   if (!problems.empty) throw new InvalidPointError(problems.list);
-  const { points, duplicates, duplicateItems } = mergeDuplicates(converted);
+  const { points, series, duplicates, duplicateItems } = mergeDuplicates(converted);
   return {
     metric,
     version: envelope.version,
@@ -97,6 +97,6 @@ export function preparePayload(
     points,
     duplicates,
     duplicateItems,
-    lines: points.map(formatPoint).join('\n'),
+    lines: points.map((p, i) => formatPoint(p, series[i])).join('\n'),
   };
 }

@@ -57,7 +57,7 @@ describe('line protocol', () => {
       }),
       point({ measurement: 'second', time: 1599574965000000000n }),
     ];
-    const text = points.map(formatPoint).join('\n');
+    const text = points.map((p) => formatPoint(p)).join('\n');
     assert.deepEqual(parseLines(text), points);
   });
 });
