@@ -1,5 +1,6 @@
 // A delivery batch goes to InfluxDB as a stream of blocks, never joined into one string: every
-// line must arrive whole, whatever block boundary it meets (multi-byte characters included).
+// line must arrive whole, whatever block boundary it meets (multi-byte characters included). The
+// blocks of a write InfluxDB took are used again by the next write.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { InfluxSink } from '../../src/influx/sink.js';
@@ -55,6 +56,45 @@ describe('InfluxDB writes in blocks', () => {
         [[k, `€${k}`, `Zürich-日本-${'é'.repeat(pad)}`]],
         `submission ${n}, point ${i}`,
       );
+    }
+  });
+
+  it('sends each batch from the blocks of the one before, and every point of each lands intact', async () => {
+    // The sink's requests go to the real InfluxDB; the tap notes which buffers each body was sent from.
+    const sentFrom: Set<ArrayBufferLike>[] = [];
+    const tapping: typeof fetch = (url, init) => {
+      const body = init?.body;
+      if (!(body instanceof ReadableStream)) return fetch(url, init);
+      const buffers = new Set<ArrayBufferLike>();
+      sentFrom.push(buffers);
+      const tap = new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          buffers.add(chunk.buffer);
+          controller.enqueue(chunk);
+        },
+      });
+      return fetch(url, { ...init, body: (body as ReadableStream<Uint8Array>).pipeThrough(tap) } as RequestInit);
+    };
+    const sink = new InfluxSink({ url: influx.url, fetch: tapping });
+    const db = `${DB}_again`;
+    await sink.createDatabase(db);
+    const batches = [0, 1, 2].map((b) => Array.from({ length: 300 }, (_, n) => submission(1000 * (b + 1) + n, 2, (n + b) % 29)));
+    for (const batch of batches) assert.deepEqual(await sink.write(db, batch), { ok: true });
+
+    assert.equal(sentFrom.length, 3);
+    assert.ok(sentFrom[0]!.size >= 2, `a batch spans several blocks (${sentFrom[0]!.size})`);
+    for (const b of [1, 2]) {
+      const fresh = [...sentFrom[b]!].filter((buffer) => !sentFrom[b - 1]!.has(buffer));
+      assert.equal(fresh.length, 0, `batch ${b} was sent from the blocks of batch ${b - 1}`);
+    }
+    // Had a block been refilled while its write was still being sent, lines would be lost or mixed.
+    const [count] = await influx.rows(db, 'SELECT COUNT("value") FROM "blocks"');
+    assert.equal(count?.['count'], 3 * 300 * 2);
+    for (const [b, n, i] of [[0, 0, 0], [1, 150, 1], [2, 299, 1]] as const) {
+      const sub = 1000 * (b + 1) + n;
+      const k = sub * 10_000 + i;
+      const rows = await influx.rows(db, `SELECT "value", "text", "name" FROM "blocks" WHERE "sub" = 's${sub}' AND time = ${T0 + BigInt(k)}`);
+      assert.deepEqual(rows.map((r) => [r['value'], r['text'], r['name']]), [[k, `€${k}`, `Zürich-日本-${'é'.repeat((n + b) % 29)}`]], `batch ${b}, submission ${n}`);
     }
   });
 });
