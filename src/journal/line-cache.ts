@@ -62,6 +62,15 @@ export class LineCache {
 
 /**
  * Lines that stay in memory after their commit, so delivery need not read them back: a backlog
- * beyond this (the store is slow or down) is read from the journal's table instead. Both journals use it.
+ * beyond this (the store is slow or down) is read from the journal's table instead. The
+ * PostgreSQL journal's bound, where reading back is a round trip.
  */
 export const LINE_CACHE_LIMITS: LineCacheLimits = { points: 50_000, chars: 8 * 1024 * 1024 };
+
+/**
+ * The SQLite journal's bound. Reading back from the local file is cheap, and lines kept until
+ * delivery outlive V8's young generation: with 8 M characters, 200-point payloads at c=64 peaked
+ * 15-20 MB higher (docs/performance.md, fifth round). 512 K characters still hold thousands of
+ * one-point payloads, which are delivered within milliseconds.
+ */
+export const SQLITE_LINE_CACHE_LIMITS: LineCacheLimits = { points: 50_000, chars: 512 * 1024 };

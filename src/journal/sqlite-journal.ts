@@ -7,7 +7,7 @@ import { dataFileError } from '../data-files.js';
 import { JOURNAL_FILE, type JournalStart, MARKER_FILE, openJournalFiles, writeMarker, writeMarkerAsync } from './journal-files.js';
 import { BackgroundCheckpointer } from './checkpointer.js';
 import type { Journal, JournalCheck, ListOptions } from './journal.js';
-import { LINE_CACHE_LIMITS, LineCache, type LineCacheLimits } from './line-cache.js';
+import { SQLITE_LINE_CACHE_LIMITS, LineCache, type LineCacheLimits } from './line-cache.js';
 import { COLUMNS, acceptedSubmission, type NewSubmission, type PendingEntry, type Row, type Submission, type SubmissionStatus, fromRow } from './submission.js';
 
 const SCHEMA = `
@@ -110,7 +110,7 @@ export class SqliteJournal extends EventEmitter implements Journal {
     this.file = path.join(dataDir, JOURNAL_FILE);
     this.markerFile = path.join(dataDir, MARKER_FILE);
     this.#clock = clock;
-    this.#lineCache = new LineCache(options.lineCache ?? LINE_CACHE_LIMITS);
+    this.#lineCache = new LineCache(options.lineCache ?? SQLITE_LINE_CACHE_LIMITS);
     const opened = openJournalFiles(dataDir, SCHEMA, options.start);
     this.#db = opened.db;
     this.#addColumns();
