@@ -146,7 +146,7 @@ export class DeliveryWorker {
     const lane = this.#lane(db);
     if (!this.#running || lane.busy || lane.timer) return;
     lane.busy = true;
-    void this.#gather()
+    void this.#gather(lane)
       .then(() => (this.#running ? this.#deliver(db, lane) : undefined))
       .catch((err: Error) => {
         if (err instanceof JournalUnavailableError) {
@@ -167,10 +167,13 @@ export class DeliveryWorker {
       });
   }
 
-  /** Waits `lingerMs` when the journal holds under a tenth of a batch; at once otherwise. */
-  #gather(): Promise<void> {
+  /**
+   * Waits `lingerMs` when the journal holds under a tenth of a batch; at once otherwise, and for a
+   * lane retrying after a failure (its backoff let the points gather already).
+   */
+  #gather(lane: Lane): Promise<void> {
     const { lingerMs, journal, batchMaxPoints } = this.#o;
-    if (lingerMs <= 0 || journal.pendingPoints >= batchMaxPoints / 10) return Promise.resolve();
+    if (lingerMs <= 0 || lane.failures > 0 || journal.pendingPoints >= batchMaxPoints / 10) return Promise.resolve();
     return new Promise((resolve) => setTimeout(resolve, lingerMs));
   }
 

@@ -166,6 +166,20 @@ describe('delivery worker', () => {
       assert.equal(sink.writes.length, 1);
     });
 
+    it('a retry after a failed write does not linger again: its backoff already let points gather', async () => {
+      let failures = 0;
+      sink.answer = () => (failures++ < 1 ? { ok: false, retry: true, message: 'connection refused' } : { ok: true });
+      worker = new DeliveryWorker({ journal, sink, batchMaxPoints: 1000, lingerMs: 2000, backoff: new Backoff({ baseMs: 10, maxMs: 10 }) });
+      await append('A', 'm v=1i 1');
+      worker.start();
+      // The first write lingers 2 s; the retry follows after the 5-10 ms backoff, not after another 2 s.
+      await waitFor(() => sink.writes.length >= 1, 5000, 'the first write');
+      const failedAt = Date.now();
+      await waitFor(() => journal.pendingSubmissions === 0, 5000, 'the retry');
+      assert.ok(Date.now() - failedAt < 1500, `retried ${Date.now() - failedAt} ms after the failure`);
+      assert.equal(sink.writes.length, 2);
+    });
+
     it('a stop during the linger starts no write', async () => {
       worker = new DeliveryWorker({ journal, sink, batchMaxPoints: 1000, lingerMs: 100 });
       worker.start();
