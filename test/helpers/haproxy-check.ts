@@ -1,9 +1,7 @@
 // The readiness check of deploy/haproxy/haproxy.cfg, as a pattern to try on /readyz bodies.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+import { REPO_ROOT as root } from './repo.js';
 
 /** The `http-check expect rstring` of the shipped HAProxy configuration; throws when there is none. */
 export function haproxyReadyPattern(): RegExp {

@@ -1,12 +1,10 @@
 // Test helpers for the producer verbs: run `qmb` as a child process, build git repositories.
 import { execFile, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { REPO_ROOT } from './repo.js';
 
-/** The repository root (this file compiles to dist/test/helpers/). */
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
 /** What a `qmb` run printed and how it ended. */
 export interface RunResult {
@@ -20,7 +18,7 @@ export function runQmb(args: string[], opts: { env?: Record<string, string>; inp
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('QMB_') && k !== 'GITHUB_TOKEN') env[k] = v;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: opts.cwd ?? ROOT, env: { ...env, ...opts.env } });
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd: opts.cwd ?? REPO_ROOT, env: { ...env, ...opts.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

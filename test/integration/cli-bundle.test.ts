@@ -14,10 +14,11 @@ import { type BrokerProcess, startBrokerProcess } from '../helpers/broker.js';
 import { type Payload, day, defects, imageSize, misra } from '../helpers/check-data.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
 import { freePort, waitFor } from '../helpers/ports.js';
-import { type RunResult, ROOT, gitAt, runQmb } from '../helpers/producer-run.js';
+import { type RunResult, gitAt, runQmb } from '../helpers/producer-run.js';
+import { REPO_ROOT } from '../helpers/repo.js';
 
-const BUILT = join(ROOT, 'dist', 'cli', 'qmb.mjs');
-const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+const BUILT = join(REPO_ROOT, 'dist', 'cli', 'qmb.mjs');
+const { version } = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
 
 let dir = '';
 /** A folder holding nothing but the built file. */
@@ -77,7 +78,7 @@ function history(): Payload[] {
 }
 
 before(async () => {
-  const build = await runNode(join(ROOT, 'scripts', 'build-cli.mjs'), [], { cwd: ROOT });
+  const build = await runNode(join(REPO_ROOT, 'scripts', 'build-cli.mjs'), [], { cwd: REPO_ROOT });
   assert.equal(build.code, 0, build.stdout + build.stderr);
   dir = await mkdtemp(join(tmpdir(), 'qmb-cli-bundle-'));
   lone = join(dir, 'lone');
@@ -121,7 +122,7 @@ describe('the single-file CLI', () => {
 
   it('validates offline with the metric definitions it carries, with the messages of the full CLI', async () => {
     const files: string[] = [];
-    const fixtures = join(ROOT, 'test', 'fixtures', 'payloads');
+    const fixtures = join(REPO_ROOT, 'test', 'fixtures', 'payloads');
     for (const name of (await readdir(fixtures)).sort()) {
       const table = JSON.parse(await readFile(join(fixtures, name), 'utf8')) as Record<'valid' | 'invalid', { payload: unknown }[]>;
       for (const kind of ['valid', 'invalid'] as const) {
@@ -336,9 +337,9 @@ describe('the single-file CLI', () => {
   it('a broker compiled without the bundle answers 503 CLI_NOT_BUILT, saying how to build it', async () => {
     // The broker's folder after `tsc` alone: dist/src, no dist/cli.
     const tree = join(dir, 'tsc-only');
-    cpSync(join(ROOT, 'dist', 'src'), join(tree, 'dist', 'src'), { recursive: true });
-    await copyFile(join(ROOT, 'package.json'), join(tree, 'package.json'));
-    for (const shared of ['node_modules', 'metrics', 'public', 'schemas']) symlinkSync(join(ROOT, shared), join(tree, shared));
+    cpSync(join(REPO_ROOT, 'dist', 'src'), join(tree, 'dist', 'src'), { recursive: true });
+    await copyFile(join(REPO_ROOT, 'package.json'), join(tree, 'package.json'));
+    for (const shared of ['node_modules', 'metrics', 'public', 'schemas']) symlinkSync(join(REPO_ROOT, shared), join(tree, shared));
     const port = await freePort();
     const data = join(dir, 'tsc-only-data');
     const env: NodeJS.ProcessEnv = {};

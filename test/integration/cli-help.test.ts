@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SETTINGS } from '../../src/config.js';
-import { ROOT, runQmb } from '../helpers/producer-run.js';
+import { runQmb } from '../helpers/producer-run.js';
+import { REPO_ROOT } from '../helpers/repo.js';
 
 test('qmb --version prints the version of the package', async () => {
-  const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
   for (const flag of ['--version', '-V']) {
     const r = await runQmb([flag]);
     assert.equal(r.code, 0, r.stderr);

@@ -6,9 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT as root } from '../helpers/repo.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = path.join(root, 'dist', 'src', 'cli', 'main.js');
 
 function filesUnder(dir: string, prefix = ''): string[] {

@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { dashboards, dataSources } from '../../src/grafana/index.js';
 import type { JsonObject } from '../../src/grafana/model.js';
 import type { Influx } from '../helpers/influxd.js';
@@ -13,8 +12,7 @@ import { withInfluxBroker } from '../helpers/influx-broker.js';
 import type { BrokerProcess } from '../helpers/broker.js';
 import { seedPayloads } from '../helpers/grafana-seed.js';
 import { defaultRange, influxTimeFilter } from '../helpers/grafana-time.js';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+import { REPO_ROOT as root } from '../helpers/repo.js';
 
 /** A range wide enough for every seeded point, for the checks of the query check itself. */
 const TIME_FILTER = `time >= '2000-01-01T00:00:00Z' AND time <= now() + 365d`;

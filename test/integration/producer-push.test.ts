@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBrokerProcess, TEST_USERS, type BrokerProcess } from '../helpers/broker.js';
 import { startInflux } from '../helpers/influxd.js';
-import { runQmb, ROOT, type RunResult } from '../helpers/producer-run.js';
+import { runQmb, type RunResult } from '../helpers/producer-run.js';
+import { REPO_ROOT } from '../helpers/repo.js';
 import { waitFor } from '../helpers/ports.js';
 
 let broker: BrokerProcess;
@@ -134,8 +135,8 @@ function pushInBackground(args: string[], extraEnv: Record<string, string>): Pro
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('QMB_')) childEnv[k] = v;
   let stderr = '';
   const done = new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), 'push', ...args], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'), 'push', ...args], {
+      cwd: REPO_ROOT,
       env: { ...childEnv, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -3,12 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { SETTINGS } from '../../src/config.js';
 import { DEFAULT_DASHBOARDS_PATH } from '../../src/grafana/index.js';
+import { REPO_ROOT as root } from '../helpers/repo.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const deploy = path.join(root, 'deploy');
 
 interface Service {

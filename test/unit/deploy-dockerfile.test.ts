@@ -3,9 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT as root } from '../helpers/repo.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const text = readFileSync(path.join(root, 'deploy', 'Dockerfile'), 'utf8');
 
 /** Instructions with line continuations joined, comments dropped. */

@@ -4,10 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CLIENT_VARIABLES, SETTINGS } from '../../src/config.js';
+import { REPO_ROOT as root } from '../helpers/repo.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const read = (name: string) => readFileSync(path.join(root, 'docs', name), 'utf8');
 const DOCS = ['deploy.md', 'upgrade-from-legacy.md', 'backup.md', 'configuration.md', 'runbook.md', 'scale-out.md'];
 

@@ -4,15 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { DEFAULT_DASHBOARDS_PATH, DEFAULT_INFLUX_URL, provisioningFiles } from '../../src/grafana/index.js';
 import { demoPayloads } from '../../src/cli/demo-data.js';
 import { parseTime } from '../../src/ingest/time.js';
 import { defaultRange } from '../helpers/grafana-time.js';
 import { seedPayloads } from '../helpers/grafana-seed.js';
+import { REPO_ROOT as root } from '../helpers/repo.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const grafanaDir = path.join(root, 'deploy', 'grafana');
 
 interface DataSource {

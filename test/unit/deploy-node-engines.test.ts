@@ -3,10 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import semver from 'semver';
+import { REPO_ROOT as root } from '../helpers/repo.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const readJson = (file: string): Record<string, unknown> => JSON.parse(readFileSync(path.join(root, file), 'utf8')) as Record<string, unknown>;
 
 const ours = (readJson('package.json')['engines'] as { node: string }).node;
