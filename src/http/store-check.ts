@@ -1,7 +1,7 @@
 // The acceptance checks against what the store holds (field types per shard, tag values), for the ingest and validate routes.
 import type { BrokerDeps } from '../broker.js';
 import { BrokerError } from '../errors.js';
-import { pointerSegment } from '../ingest/points.js';
+import { itemKeyPath } from '../metrics/converters.js';
 import type { PreparedPayload } from '../metrics/prepare.js';
 import type { Submission } from '../journal/submission.js';
 import type { PathOf } from '../stored/field-types.js';
@@ -13,7 +13,7 @@ import type { Admission } from '../stored/guard.js';
  * fields come from `/data` and its tags from `/metadata`.
  */
 export function pathsOf(prepared: PreparedPayload): PathOf {
-  if (prepared.metric.converter === 'points') return (i, part, name) => `/data/${i}/${part}/${pointerSegment(name)}`;
+  if (prepared.metric.converter === 'points') return itemKeyPath;
   return (_i, part) => (part === 'fields' ? '/data' : '/metadata');
 }
 

@@ -37,19 +37,19 @@ function sortByKey<T>(list: [string, T][]): [string, T][] {
 // The walk over a payload builds a JSON Pointer only for a problem it reports: most payloads have
 // none, and a pointer per value was a third of what converting one allocated.
 
-/** The pointer of a key of the item `i`'s `section` (tags, fields). */
-const keyPath = (i: number, section: string, key: string): string => `/data/${i}/${section}/${pointerSegment(key)}`;
+/** The pointer of a key of the item `i`'s `section` (tags, fields); also where the store checks point. */
+export const itemKeyPath = (i: number, section: string, key: string): string => `/data/${i}/${section}/${pointerSegment(key)}`;
 
 function tagsOf(obj: Obj, i: number, problems: Problems): [string, string][] {
   const tags: [string, string][] = [];
   for (const key in obj) {
     const problem = nameProblem('tag key', key);
     if (problem) {
-      problems.add(keyPath(i, 'tags', key), problem);
+      problems.add(itemKeyPath(i, 'tags', key), problem);
       continue;
     }
     const v = toTagValue(obj[key] as LosslessValue);
-    if (v instanceof Refusal) problems.add(keyPath(i, 'tags', key), v.problem);
+    if (v instanceof Refusal) problems.add(itemKeyPath(i, 'tags', key), v.problem);
     else if (v !== undefined) tags.push([key, v]);
   }
   return sortByKey(tags);
@@ -65,11 +65,11 @@ function fieldsOf(obj: Obj, i: number, ctx: ConvertContext): [string, FieldValue
     if (value === null) nulls++;
     const problem = nameProblem('field key', key);
     if (problem) {
-      ctx.problems.add(keyPath(i, 'fields', key), problem);
+      ctx.problems.add(itemKeyPath(i, 'fields', key), problem);
       continue;
     }
     const v = toFieldValue(value, ctx.fieldTypes[key]);
-    if (v instanceof Refusal) ctx.problems.add(keyPath(i, 'fields', key), v.problem);
+    if (v instanceof Refusal) ctx.problems.add(itemKeyPath(i, 'fields', key), v.problem);
     else if (v !== undefined) fields.push([key, v]);
   }
   if (given === 0) ctx.problems.add(`/data/${i}/fields`, 'at least one field is required');
