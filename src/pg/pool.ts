@@ -1,5 +1,6 @@
 // Connections to the shared journal: a node-postgres pool that finds the writable server of a host list, with every wait bounded.
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { JournalUnavailableError } from '../errors.js';
 import { describePgError, isUnavailable, journalError } from './classify.js';
 import { type PgHost, type PgTarget, hostLabel } from './url.js';
@@ -58,6 +59,17 @@ function sslOption(target: PgTarget): pg.ClientConfig['ssl'] {
   return { rejectUnauthorized: true };
 }
 
+const requireCjs = createRequire(import.meta.url);
+let nodePostgres: typeof pg | undefined;
+
+/**
+ * node-postgres, loaded when the first pool is made: importing it makes the engine load its fetch
+ * implementation (undici, 10-13 MB resident), which a broker on the SQLite journal never uses.
+ */
+function loadNodePostgres(): typeof pg {
+  return (nodePostgres ??= requireCjs('pg') as typeof pg);
+}
+
 /**
  * Knows which server of the list takes writes. With one host it is that host; with several, the
  * first where `pg_is_in_recovery()` is false, found by probing them in turn and kept until a
@@ -74,6 +86,7 @@ class HostSelector {
     private readonly where: string,
     private readonly clientConfig: pg.ClientConfig,
     private readonly retryAfterSeconds: number,
+    private readonly Client: typeof pg.Client,
   ) {
     if (target.hosts.length === 1) this.current = target.hosts[0];
   }
@@ -104,7 +117,7 @@ class HostSelector {
   private async probe(): Promise<PgHost> {
     const problems: string[] = [];
     for (const host of this.target.hosts) {
-      const client = new pg.Client({ ...this.clientConfig, host: host.host, port: host.port });
+      const client = new this.Client({ ...this.clientConfig, host: host.host, port: host.port });
       client.on('error', () => {});
       try {
         await client.connect();
@@ -133,6 +146,7 @@ interface GenerationTagged {
 
 /** Opens a pool on `target`. Nothing connects until the first query. */
 export function createPgPool(target: PgTarget, options: PgPoolOptions = {}): PgPool {
+  const lib = loadNodePostgres();
   const o = { ...DEFAULTS, ...options };
   const where = target.hosts.map(hostLabel).join(',');
   const clientConfig: pg.ClientConfig = {
@@ -149,7 +163,7 @@ export function createPgPool(target: PgTarget, options: PgPoolOptions = {}): PgP
     keepAliveInitialDelayMillis: 10_000,
     ...(o.idleInTransactionTimeoutMs > 0 ? { idle_in_transaction_session_timeout: o.idleInTransactionTimeoutMs } : {}),
   };
-  const selector = new HostSelector(target, where, clientConfig, o.retryAfterSeconds);
+  const selector = new HostSelector(target, where, clientConfig, o.retryAfterSeconds, lib.Client);
   const classify = (err: unknown): unknown => journalError(err, where, o.retryAfterSeconds);
 
   /** Connects to the writable server; with a host list, checks it still is (a failover may have demoted it). */
@@ -173,7 +187,7 @@ export function createPgPool(target: PgTarget, options: PgPoolOptions = {}): PgP
     client.qmbHost = host;
   }
 
-  class HostListClient extends pg.Client {
+  class HostListClient extends lib.Client {
     constructor(config?: pg.ClientConfig) {
       // The pool hands its own (longer) connection wait to each client: each host gets connectTimeoutMs.
       super({ ...clientConfig, ...config, connectionTimeoutMillis: o.connectTimeoutMs });
@@ -195,7 +209,7 @@ export function createPgPool(target: PgTarget, options: PgPoolOptions = {}): PgP
     }
   }
 
-  const pool = new pg.Pool({
+  const pool = new lib.Pool({
     ...clientConfig,
     Client: HostListClient,
     max: o.max,
