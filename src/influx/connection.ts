@@ -1,5 +1,6 @@
 // How the broker talks to InfluxDB: connection options, auth headers, and reading failures.
 import type { SinkLogger } from '../sinks/sink.js';
+import { InfluxNetworkError, type InfluxTransport } from './http.js';
 import type { InfluxRoute } from './routes.js';
 
 export interface InfluxOptions {
@@ -13,22 +14,18 @@ export interface InfluxOptions {
   /** InfluxDB Enterprise's `consistency` of /write (any, one, quorum, all); unset: not sent. */
   consistency?: string | undefined;
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** How requests are sent (default: httpTransport); tests hand in one that watches them. */
+  transport?: InfluxTransport;
   /** Told once when an InfluxDB becomes unreachable and once when it is reachable again. */
   logger?: SinkLogger;
 }
 
 /**
- * The network error code of a failed fetch (`ECONNREFUSED`, `ENOTFOUND`, ...), or undefined when the
+ * The network error code of a failed request (`ECONNREFUSED`, `ENOTFOUND`, ...), or undefined when the
  * request reached a server or timed out (a slow server is not an absent one).
  */
 export function networkErrorCode(err: unknown): string | undefined {
-  if (!(err instanceof TypeError)) return undefined;
-  // undici: TypeError('fetch failed', { cause }); with several addresses the cause is an AggregateError.
-  const cause = (err as { cause?: { code?: unknown; message?: unknown; errors?: { code?: unknown }[] } }).cause;
-  if (!cause) return undefined;
-  const code = cause.code ?? cause.errors?.find((e) => typeof e.code === 'string')?.code ?? cause.message;
-  return typeof code === 'string' && code !== '' ? code : 'network error';
+  return err instanceof InfluxNetworkError ? err.code : undefined;
 }
 
 /** The one line an operator needs when InfluxDB cannot be reached. */

@@ -2,6 +2,7 @@
 import { parse } from 'lossless-json';
 import { NotFoundError } from '../errors.js';
 import { type InfluxOptions, influxAuthHeaders } from './connection.js';
+import { type InfluxTransport, httpTransport } from './http.js';
 import { ident, tagConditions, whereClause } from './influxql.js';
 import { InfluxTargets } from './routes.js';
 import type { FieldJson, FieldKey, PointRow, PointRowsQuery, ReadStore, RowsAnswer, RowsQuery, SeriesAnswer, SeriesQuery, TagFilter } from '../read/read-store.js';
@@ -36,12 +37,12 @@ export class InfluxReadStore implements ReadStore {
   readonly #targets: InfluxTargets;
   readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
-  readonly #fetch: typeof fetch;
+  readonly #transport: InfluxTransport;
 
   constructor(options: InfluxReadOptions) {
     this.#targets = new InfluxTargets(options.url, options.routes);
     this.#timeoutMs = options.timeoutMs ?? 30_000;
-    this.#fetch = options.fetch ?? fetch;
+    this.#transport = options.transport ?? httpTransport;
     this.#headers = influxAuthHeaders(options);
   }
 
@@ -54,13 +55,14 @@ export class InfluxReadStore implements ReadStore {
     const params = new URLSearchParams({ q, epoch: micro ? 'u' : 'ns' });
     if (db !== undefined) params.set('db', db);
     const base = url ?? (db !== undefined ? this.#targets.urlFor(db) : this.#targets.defaultUrl);
-    const res = await this.#fetch(`${base}/query`, {
+    const res = await this.#transport(base, {
       method: 'POST',
+      path: '/query',
       body: params.toString(),
       headers: { ...this.#headers, 'Content-Type': 'application/x-www-form-urlencoded' },
-      signal: AbortSignal.timeout(this.#timeoutMs),
+      timeoutMs: this.#timeoutMs,
     });
-    const text = await res.text();
+    const text = res.text;
     let body: { error?: string; results?: { error?: string; series?: InfluxSeries[] }[] };
     try {
       body = (micro ? JSON.parse(text) : parse(text, null, parseNumber)) as typeof body;

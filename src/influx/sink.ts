@@ -1,9 +1,9 @@
 // InfluxDB sink: the 1.x `/write` and `/query` HTTP API (also served by 2.x/3.x compatibility layers),
 // each database at the InfluxDB its route names.
-import { ReadableStream } from 'node:stream/web';
 import { parseRetryAfter } from '../backoff.js';
 import type { Health, Sink, SinkLogger, WriteResult } from '../sinks/sink.js';
 import { type InfluxOptions, influxAuthHeaders, messageOf, networkErrorCode, unreachableMessage } from './connection.js';
+import { type InfluxAnswer, type InfluxCall, type InfluxTransport, headerOf, httpTransport } from './http.js';
 import { ident } from './influxql.js';
 import { InfluxTargets } from './routes.js';
 
@@ -70,7 +70,7 @@ export class InfluxSink implements Sink {
   readonly #headers: Record<string, string>;
   readonly #consistency: string;
   readonly #timeoutMs: number;
-  readonly #fetch: typeof fetch;
+  readonly #transport: InfluxTransport;
   readonly #logger: SinkLogger | undefined;
   /** Network error code of each InfluxDB that cannot be reached, by URL. */
   readonly #unreachable = new Map<string, string>();
@@ -80,7 +80,7 @@ export class InfluxSink implements Sink {
     this.targets = new InfluxTargets(options.url, options.routes);
     this.url = this.targets.defaultUrl;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
-    this.#fetch = options.fetch ?? fetch;
+    this.#transport = options.transport ?? httpTransport;
     this.#headers = influxAuthHeaders(options);
     this.#consistency = options.consistency ? `&consistency=${encodeURIComponent(options.consistency)}` : '';
     this.#logger = options.logger;
@@ -91,14 +91,10 @@ export class InfluxSink implements Sink {
     return this.#unreachable.values().next().value;
   }
 
-  async #request(base: string, pathAndQuery: string, init: RequestInit): Promise<Response> {
-    let res: Response;
+  async #request(base: string, call: Omit<InfluxCall, 'timeoutMs'>): Promise<InfluxAnswer> {
+    let res: InfluxAnswer;
     try {
-      res = await this.#fetch(`${base}${pathAndQuery}`, {
-        ...init,
-        headers: { ...this.#headers, ...(init.headers as Record<string, string> | undefined) },
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
+      res = await this.#transport(base, { ...call, headers: { ...this.#headers, ...call.headers }, timeoutMs: this.#timeoutMs });
     } catch (err) {
       const code = networkErrorCode(err);
       // Every lane, the start-up database creation and /readyz meet the same outage: say it once per InfluxDB.
@@ -113,35 +109,32 @@ export class InfluxSink implements Sink {
   }
 
   async write(database: string, chunks: readonly string[]): Promise<WriteResult> {
-    let res: Response;
+    let res: InfluxAnswer;
     const lent: Buffer[] = [];
     try {
-      res = await this.#request(this.targets.urlFor(database), `/write?db=${encodeURIComponent(database)}&precision=ns${this.#consistency}`, {
+      res = await this.#request(this.targets.urlFor(database), {
         method: 'POST',
-        body: chunks.length === 1 ? chunks[0] : ReadableStream.from(encodeBlocks(chunks, this.#blocks, lent)),
+        path: `/write?db=${encodeURIComponent(database)}&precision=ns${this.#consistency}`,
+        body: chunks.length === 1 ? chunks[0] : encodeBlocks(chunks, this.#blocks, lent),
         headers: { 'Content-Type': 'text/plain; charset=utf-8' },
-        // fetch sends a stream only when told that the answer may come before the body has gone
-        duplex: 'half',
-      } as RequestInit);
+      });
     } catch (err) {
       const code = networkErrorCode(err);
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       return {
         ok: false,
         retry: true,
-        message: `InfluxDB unreachable: ${code ?? cause?.message ?? (err as Error).message}`,
+        message: `InfluxDB unreachable: ${code ?? (err as Error).message}`,
         ...(code !== undefined ? { unreachable: code } : {}),
       };
     }
     if (res.status >= 200 && res.status < 300) {
-      await res.arrayBuffer();
       // A success is answered once the whole body was read: its blocks are free. After anything
       // else a block might still be queued on the socket, so it is left to the collector.
       this.#blocks.give(lent);
       return { ok: true };
     }
-    const message = messageOf(res.status, await res.text());
-    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+    const message = messageOf(res.status, res.text);
+    const retryAfterMs = parseRetryAfter(headerOf(res, 'retry-after'));
     if (res.status === 404 && /not found/i.test(message)) {
       return { ok: false, retry: true, databaseMissing: true, status: res.status, message };
     }
@@ -153,10 +146,11 @@ export class InfluxSink implements Sink {
   async createDatabase(database: string): Promise<void> {
     const base = this.targets.urlFor(database);
     const q = `CREATE DATABASE ${ident(database)}`;
-    let res: Response;
+    let res: InfluxAnswer;
     try {
-      res = await this.#request(base, '/query', {
+      res = await this.#request(base, {
         method: 'POST',
+        path: '/query',
         body: new URLSearchParams({ q }).toString(),
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       });
@@ -165,23 +159,20 @@ export class InfluxSink implements Sink {
       if (code !== undefined) throw new Error(unreachableMessage(base, code), { cause: err });
       throw err;
     }
-    const text = await res.text();
-    if (!res.ok) throw new Error(`InfluxDB ${res.status}: ${messageOf(res.status, text)}`);
-    const error = (JSON.parse(text) as { results?: { error?: string }[] }).results?.find((r) => r.error)?.error;
+    if (res.status < 200 || res.status >= 300) throw new Error(`InfluxDB ${res.status}: ${messageOf(res.status, res.text)}`);
+    const error = (JSON.parse(res.text) as { results?: { error?: string }[] }).results?.find((r) => r.error)?.error;
     if (error) throw new Error(`InfluxDB: ${error}`);
   }
 
   async #ping(base: string): Promise<Health> {
     try {
-      const res = await this.#request(base, '/ping', { method: 'GET' });
-      await res.arrayBuffer();
-      const version = res.headers.get('x-influxdb-version');
-      return res.status === 204 || res.ok
+      const res = await this.#request(base, { method: 'GET', path: '/ping' });
+      const version = headerOf(res, 'x-influxdb-version');
+      return res.status >= 200 && res.status < 300
         ? { ok: true, detail: `InfluxDB ${version ?? ''} at ${base}`.replace('  ', ' ') }
         : { ok: false, detail: `InfluxDB at ${base} answered ${res.status}` };
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause;
-      return { ok: false, detail: `InfluxDB at ${base} unreachable: ${cause?.code ?? (err as Error).message}` };
+      return { ok: false, detail: `InfluxDB at ${base} unreachable: ${networkErrorCode(err) ?? (err as Error).message}` };
     }
   }
 

@@ -3,6 +3,7 @@ import { SHARD_NS } from '../embedded/schema.js';
 import type { FieldType } from '../ingest/points.js';
 import { ident, literal } from '../influx/influxql.js';
 import { type InfluxOptions, influxAuthHeaders } from '../influx/connection.js';
+import { type InfluxTransport, httpTransport } from '../influx/http.js';
 import { InfluxTargets } from '../influx/routes.js';
 import type { FieldTypeSummary, StoreFacts } from './facts.js';
 
@@ -34,8 +35,10 @@ export class InfluxFacts implements StoreFacts {
   readonly #targets: InfluxTargets;
   readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
+  readonly #transport: InfluxTransport;
 
   constructor(options: InfluxOptions) {
+    this.#transport = options.transport ?? httpTransport;
     this.#targets = new InfluxTargets(options.url, options.routes);
     this.#headers = influxAuthHeaders(options);
     // Asked while a client waits for its answer: a slow store must not hold ingest up for long.
@@ -49,13 +52,14 @@ export class InfluxFacts implements StoreFacts {
   async #query(db: string, statements: string[], withDb = true): Promise<Result[]> {
     const params = new URLSearchParams({ q: statements.join('; ') });
     if (withDb) params.set('db', db);
-    const res = await fetch(`${this.#targets.urlFor(db)}/query`, {
+    const res = await this.#transport(this.#targets.urlFor(db), {
       method: 'POST',
+      path: '/query',
       body: params.toString(),
       headers: { ...this.#headers, 'Content-Type': 'application/x-www-form-urlencoded' },
-      signal: AbortSignal.timeout(this.#timeoutMs),
+      timeoutMs: this.#timeoutMs,
     });
-    const text = await res.text();
+    const text = res.text;
     let body: { error?: string; results?: Result[] };
     try {
       body = JSON.parse(text) as typeof body;

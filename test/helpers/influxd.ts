@@ -26,6 +26,10 @@ export interface Influx {
   /** Starts the same server again on the same port and data. */
   start(): Promise<void>;
   running(): boolean;
+  /** Suspends the server (SIGSTOP): connections are accepted by the kernel, nothing answers. */
+  freeze(): void;
+  /** Resumes a frozen server (SIGCONT). */
+  thaw(): void;
 }
 
 export const INFLUXD = process.env['INFLUXD'] ?? 'influxd';
@@ -119,5 +123,7 @@ ${options.maxValuesPerTag !== undefined ? `  max-values-per-tag = ${options.maxV
     pause: stop,
     start,
     running: () => child !== undefined && child.exitCode === null,
+    freeze: () => child?.kill('SIGSTOP'),
+    thaw: () => child?.kill('SIGCONT'),
   };
 }

@@ -3,6 +3,7 @@
 // blocks of a write InfluxDB took are used again by the next write.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type InfluxTransport, httpTransport } from '../../src/influx/http.js';
 import { InfluxSink } from '../../src/influx/sink.js';
 import { type Influx, startInflux } from '../helpers/influxd.js';
 
@@ -62,20 +63,20 @@ describe('InfluxDB writes in blocks', () => {
   it('sends each batch from the blocks of the one before, and every point of each lands intact', async () => {
     // The sink's requests go to the real InfluxDB; the tap notes which buffers each body was sent from.
     const sentFrom: Set<ArrayBufferLike>[] = [];
-    const tapping: typeof fetch = (url, init) => {
-      const body = init?.body;
-      if (!(body instanceof ReadableStream)) return fetch(url, init);
+    const tapping: InfluxTransport = (base, call) => {
+      const body = call.body;
+      if (body === undefined || typeof body === 'string') return httpTransport(base, call);
       const buffers = new Set<ArrayBufferLike>();
       sentFrom.push(buffers);
-      const tap = new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          buffers.add(chunk.buffer);
-          controller.enqueue(chunk);
-        },
-      });
-      return fetch(url, { ...init, body: (body as ReadableStream<Uint8Array>).pipeThrough(tap) } as RequestInit);
+      function* tap(): Generator<Uint8Array> {
+        for (const block of body as Iterable<Uint8Array>) {
+          buffers.add(block.buffer);
+          yield block;
+        }
+      }
+      return httpTransport(base, { ...call, body: tap() });
     };
-    const sink = new InfluxSink({ url: influx.url, fetch: tapping });
+    const sink = new InfluxSink({ url: influx.url, transport: tapping });
     const db = `${DB}_again`;
     await sink.createDatabase(db);
     const batches = [0, 1, 2].map((b) => Array.from({ length: 300 }, (_, n) => submission(1000 * (b + 1) + n, 2, (n + b) % 29)));
