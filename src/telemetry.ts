@@ -1,7 +1,7 @@
 // Prometheus metrics of one broker instance (own registry, so several instances can live in one process).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Journal } from './journal/journal.js';
-import type { PendingEntry } from './journal/submission.js';
+import type { PendingHead } from './journal/submission.js';
 import type { DeliveryObserver } from './journal/worker.js';
 
 export class Telemetry implements DeliveryObserver {
@@ -101,7 +101,7 @@ export class Telemetry implements DeliveryObserver {
     }
   }
 
-  delivered(database: string, entries: PendingEntry[], now: number): void {
+  delivered(database: string, entries: readonly PendingHead[], now: number): void {
     let points = 0;
     for (const e of entries) {
       this.deliveryLatency.observe({ database }, Math.max(0, now - e.receivedAt) / 1000);

@@ -32,10 +32,10 @@ class BlockPool {
 
 /**
  * The chunks as UTF-8, newline between them, in blocks of BLOCK_BYTES from `pool` (a larger chunk
- * alone), encoded as the request is sent: a batch is never one string nor one buffer. The blocks
- * taken are added to `lent`.
+ * alone): a batch is never one string nor one buffer. The blocks taken are added to `lent`.
  */
-function* encodeBlocks(chunks: readonly string[], pool: BlockPool, lent: Buffer[]): Generator<Uint8Array> {
+function encodeBlocks(chunks: readonly string[], pool: BlockPool, lent: Buffer[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
   const next = (): Buffer => {
     const b = pool.take();
     lent.push(b);
@@ -47,18 +47,19 @@ function* encodeBlocks(chunks: readonly string[], pool: BlockPool, lent: Buffer[
     const text = chunks[i]!;
     const bytes = Buffer.byteLength(text) + (i > 0 ? 1 : 0);
     if (used + bytes > BLOCK_BYTES && used > 0) {
-      yield block.subarray(0, used);
+      out.push(block.subarray(0, used));
       block = next();
       used = 0;
     }
     if (bytes > BLOCK_BYTES) {
-      yield Buffer.from(i > 0 ? `\n${text}` : text);
+      out.push(Buffer.from(i > 0 ? `\n${text}` : text));
       continue;
     }
     if (i > 0) block[used++] = 10;
     used += block.write(text, used);
   }
-  if (used > 0) yield block.subarray(0, used);
+  if (used > 0) out.push(block.subarray(0, used));
+  return out;
 }
 
 export class InfluxSink implements Sink {
@@ -108,14 +109,19 @@ export class InfluxSink implements Sink {
     return res;
   }
 
-  async write(database: string, chunks: readonly string[]): Promise<WriteResult> {
-    let res: InfluxAnswer;
+  /** Encodes the lines before its first wait: the caller may let the strings go (see Sink.write). */
+  write(database: string, chunks: readonly string[]): Promise<WriteResult> {
     const lent: Buffer[] = [];
+    return this.#write(database, encodeBlocks(chunks, this.#blocks, lent), lent);
+  }
+
+  async #write(database: string, blocks: Uint8Array[], lent: Buffer[]): Promise<WriteResult> {
+    let res: InfluxAnswer;
     try {
       res = await this.#request(this.targets.urlFor(database), {
         method: 'POST',
         path: `/write?db=${encodeURIComponent(database)}&precision=ns${this.#consistency}`,
-        body: chunks.length === 1 ? chunks[0] : encodeBlocks(chunks, this.#blocks, lent),
+        body: blocks,
         headers: { 'Content-Type': 'text/plain; charset=utf-8' },
       });
     } catch (err) {

@@ -1,6 +1,6 @@
 // The journal's one interface: every accepted payload is committed to it before the 2xx. Two
 // implementations: SqliteJournal (a file in the data dir) and PgJournal (a shared PostgreSQL).
-import type { NewSubmission, PendingEntry, Submission, SubmissionStatus } from './submission.js';
+import type { NewSubmission, PendingEntry, PendingHead, Submission, SubmissionStatus } from './submission.js';
 
 /** Which journal holds the submissions. */
 export type JournalKind = 'sqlite' | 'postgres';
@@ -67,10 +67,10 @@ export interface Journal {
   hasPending(database: string): Promise<boolean>;
   /** The line protocol of a database's undelivered submissions, oldest first. */
   pendingLines(database: string): AsyncIterable<string>;
-  markDelivered(entries: PendingEntry[]): Promise<void>;
-  markRejected(entry: PendingEntry, error: string): Promise<void>;
+  markDelivered(entries: readonly PendingHead[]): Promise<void>;
+  markRejected(entry: PendingHead, error: string): Promise<void>;
   /** Records a failed attempt that will be retried. */
-  markAttempt(entries: PendingEntry[], error: string): Promise<void>;
+  markAttempt(entries: readonly PendingHead[], error: string): Promise<void>;
   /** Puts a rejected submission back in the queue; false when it is not rejected. */
   retry(id: number): Promise<boolean>;
   /** Deletes delivered submissions older than `retentionMs`; returns how many. */

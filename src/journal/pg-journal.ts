@@ -8,7 +8,7 @@ import { type PgPool, createPgPool } from '../pg/pool.js';
 import type { PgTarget } from '../pg/url.js';
 import type { Journal, JournalCheck, ListOptions } from './journal.js';
 import { LINE_CACHE_LIMITS, LineCache, type LineCacheLimits } from './line-cache.js';
-import { COLUMNS, acceptedSubmission, type NewSubmission, type PendingEntry, type Row, type Submission, type SubmissionStatus, fromRow } from './submission.js';
+import { COLUMNS, acceptedSubmission, type NewSubmission, type PendingEntry, type PendingHead, type Row, type Submission, type SubmissionStatus, fromRow } from './submission.js';
 
 /**
  * `xact` is the appending transaction (64-bit, never wraps). Delivery takes a database's pending
@@ -531,7 +531,7 @@ export class PgJournal extends EventEmitter implements Journal {
 
   // --- settling ------------------------------------------------------------------------------
 
-  async #settle(entries: PendingEntry[], status: 'delivered' | 'rejected', error: string | null): Promise<void> {
+  async #settle(entries: readonly PendingHead[], status: 'delivered' | 'rejected', error: string | null): Promise<void> {
     if (entries.length === 0) return;
     await this.#open();
     const now = this.#clock.now();
@@ -566,15 +566,15 @@ export class PgJournal extends EventEmitter implements Journal {
     for (const id of changed) this.emit('settled', id, status);
   }
 
-  markDelivered(entries: PendingEntry[]): Promise<void> {
+  markDelivered(entries: readonly PendingHead[]): Promise<void> {
     return this.#settle(entries, 'delivered', null);
   }
 
-  markRejected(entry: PendingEntry, error: string): Promise<void> {
+  markRejected(entry: PendingHead, error: string): Promise<void> {
     return this.#settle([entry], 'rejected', error);
   }
 
-  async markAttempt(entries: PendingEntry[], error: string): Promise<void> {
+  async markAttempt(entries: readonly PendingHead[], error: string): Promise<void> {
     if (entries.length === 0) return;
     await this.#query(`UPDATE qmb_submissions SET attempts = attempts + 1, last_error = $2, updated_at = $3 WHERE id = ANY($1::bigint[])`, [
       entries.map((e) => e.id),

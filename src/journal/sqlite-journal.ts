@@ -8,7 +8,7 @@ import { JOURNAL_FILE, type JournalStart, MARKER_FILE, openJournalFiles, writeMa
 import { BackgroundCheckpointer } from './checkpointer.js';
 import type { Journal, JournalCheck, ListOptions } from './journal.js';
 import { SQLITE_LINE_CACHE_LIMITS, LineCache, type LineCacheLimits } from './line-cache.js';
-import { COLUMNS, acceptedSubmission, type NewSubmission, type PendingEntry, type Row, type Submission, type SubmissionStatus, fromRow } from './submission.js';
+import { COLUMNS, acceptedSubmission, type NewSubmission, type PendingEntry, type PendingHead, type Row, type Submission, type SubmissionStatus, fromRow } from './submission.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS submissions (
@@ -404,7 +404,7 @@ export class SqliteJournal extends EventEmitter implements Journal {
     return answer(() => this.#stmt('hasPending').get(database) !== undefined);
   }
 
-  #settle(entries: PendingEntry[], stmt: string, error: string | null): void {
+  #settle(entries: readonly PendingHead[], stmt: string, error: string | null): void {
     const now = this.#clock.now();
     const s = this.#stmt(stmt);
     const dropLines = stmt === 'delivered' ? this.#stmt('dropLines') : undefined;
@@ -424,16 +424,16 @@ export class SqliteJournal extends EventEmitter implements Journal {
     for (const e of changed) this.emit('settled', e.id, status);
   }
 
-  markDelivered(entries: PendingEntry[]): Promise<void> {
+  markDelivered(entries: readonly PendingHead[]): Promise<void> {
     return answer(() => this.#settle(entries, 'delivered', null));
   }
 
-  markRejected(entry: PendingEntry, error: string): Promise<void> {
+  markRejected(entry: PendingHead, error: string): Promise<void> {
     return answer(() => this.#settle([entry], 'rejected', error));
   }
 
   /** Records a failed attempt that will be retried. */
-  markAttempt(entries: PendingEntry[], error: string): Promise<void> {
+  markAttempt(entries: readonly PendingHead[], error: string): Promise<void> {
     return answer(() => {
       const now = this.#clock.now();
       const s = this.#stmt('attempt');

@@ -25,11 +25,15 @@ export interface Submission {
 }
 
 /** A submission with its line protocol, as the delivery worker reads it. */
-export interface PendingEntry {
+/** A pending submission as a delivery settles it: without its line protocol, which the sink has taken. */
+export interface PendingHead {
   id: number;
   points: number;
-  lines: string;
   receivedAt: number;
+}
+
+export interface PendingEntry extends PendingHead {
+  lines: string;
 }
 
 export interface NewSubmission {

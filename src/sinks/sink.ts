@@ -37,7 +37,8 @@ export interface Sink {
   /**
    * Writes line protocol (precision ns) to a database. Each element of `chunks` holds one or more
    * whole lines; the sink sends them one after the other without joining them into one string.
-   * Never throws: failures are results.
+   * The sink is done with `chunks` when write() returns (it has encoded or stored them), so the
+   * caller may let the strings go while the answer is awaited. Never throws: failures are results.
    */
   write(database: string, chunks: readonly string[]): Promise<WriteResult>;
   createDatabase(database: string): Promise<void>;
