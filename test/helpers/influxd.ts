@@ -1,6 +1,8 @@
 // A private influxd (Debian's influxdb package) on free loopback ports with a temporary data dir.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, waitFor } from './ports.js';
@@ -37,6 +39,24 @@ export const INFLUXD = process.env['INFLUXD'] ?? 'influxd';
 export interface InfluxOptions {
   /** `[data] max-values-per-tag` (influxd's default: 100000). */
   maxValuesPerTag?: number;
+  /** Serve HTTPS with this certificate and key; the helper's own requests trust `ca`. */
+  tls?: { cert: string; key: string; ca: string };
+}
+
+/** One request to the server, trusting `ca` over https. */
+function request(url: string, method: string, ca: Buffer | undefined, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const lib = url.startsWith('https:') ? https : http;
+    const headers = body === undefined ? {} : { 'Content-Type': 'application/x-www-form-urlencoded' };
+    const req = lib.request(url, { method, headers, ...(ca ? { ca } : {}) }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** Starts influxd and waits for /ping. Call stop() in an after hook. */
@@ -44,7 +64,9 @@ export async function startInflux(options: InfluxOptions = {}): Promise<Influx> 
   const dir = mkdtempSync(path.join(tmpdir(), 'qmb-influx-'));
   const httpPort = await freePort();
   const rpcPort = await freePort();
-  const url = `http://127.0.0.1:${httpPort}`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${httpPort}`;
+  const ca = options.tls ? readFileSync(options.tls.ca) : undefined;
+  const httpsConfig = options.tls ? `  https-enabled = true\n  https-certificate = "${options.tls.cert}"\n  https-private-key = "${options.tls.key}"` : '';
   const config = `
 reporting-disabled = true
 bind-address = "127.0.0.1:${rpcPort}"
@@ -58,6 +80,7 @@ ${options.maxValuesPerTag !== undefined ? `  max-values-per-tag = ${options.maxV
 [http]
   bind-address = "127.0.0.1:${httpPort}"
   log-enabled = false
+${httpsConfig}
 [monitor]
   store-enabled = false
 [continuous_queries]
@@ -76,7 +99,7 @@ ${options.maxValuesPerTag !== undefined ? `  max-values-per-tag = ${options.maxV
     const proc = child;
     await waitFor(async () => {
       if (proc.exitCode !== null) throw new Error(`influxd exited: ${stderr}`);
-      const res = await fetch(`${url}/ping`);
+      const res = await request(`${url}/ping`, 'GET', ca);
       return res.status === 204;
     }, 30_000, 'influxd to answer /ping');
   };
@@ -95,12 +118,8 @@ ${options.maxValuesPerTag !== undefined ? `  max-values-per-tag = ${options.maxV
   const query = async (db: string | undefined, q: string): Promise<InfluxSeries[]> => {
     const params = new URLSearchParams({ q });
     if (db) params.set('db', db);
-    const res = await fetch(`${url}/query`, {
-      method: 'POST',
-      body: params.toString(),
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    });
-    const body = (await res.json()) as { error?: string; results?: { error?: string; series?: InfluxSeries[] }[] };
+    const res = await request(`${url}/query`, 'POST', ca, params.toString());
+    const body = JSON.parse(res.text) as { error?: string; results?: { error?: string; series?: InfluxSeries[] }[] };
     if (body.error) throw new Error(body.error);
     const first = body.results?.[0];
     if (first?.error) throw new Error(first.error);

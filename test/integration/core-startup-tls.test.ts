@@ -2,7 +2,7 @@
 // /healthz over https, plain http not served on that port, `qmb push` trusting the CA through
 // NODE_EXTRA_CA_CERTS, and bad TLS settings stopping the start with one line.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
@@ -10,22 +10,9 @@ import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { type Certificates, makeCertificates } from '../helpers/certificates.js';
 import { freePort } from '../helpers/ports.js';
 import { type ServeProcess, cleanEnv, runQmb, spawnServe } from '../helpers/serve.js';
-
-/** A CA, and a server certificate it signed for 127.0.0.1 and localhost. */
-function makeCertificates(dir: string): { ca: string; cert: string; key: string; caKey: string } {
-  const p = (name: string): string => path.join(dir, name);
-  const openssl = (...args: string[]): void => {
-    execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  };
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl('req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.crt'), '-subj', '/CN=qmb test CA', '-days', '2');
-  openssl('req', ...ec, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=localhost');
-  writeFileSync(p('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  openssl('x509', '-req', '-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('server.crt'), '-days', '2', '-extfile', p('server.ext'));
-  return { ca: p('ca.crt'), cert: p('server.crt'), key: p('server.key'), caKey: p('ca.key') };
-}
 
 /** GET over https trusting only `ca`; resolves with the status, body and the certificate the server showed. */
 function httpsGet(url: string, ca: string): Promise<{ status: number; body: string; fingerprint: string }> {
@@ -50,7 +37,7 @@ const MISRA = JSON.stringify({
 describe('HTTPS with QMB_TLS_CERT and QMB_TLS_KEY', { timeout: 90_000 }, () => {
   let dir: string;
   let dataDir: string;
-  let certs: ReturnType<typeof makeCertificates>;
+  let certs: Certificates;
   let port: number;
   let broker: ServeProcess;
   let token: string;
