@@ -2,7 +2,7 @@
 import { parse } from 'lossless-json';
 import { NotFoundError } from '../errors.js';
 import { type InfluxOptions, influxAuthHeaders } from './connection.js';
-import { type InfluxTransport, httpTransport } from './http.js';
+import { type InfluxTransport, httpTransport, queryCall } from './http.js';
 import { ident, tagConditions, whereClause } from './influxql.js';
 import { InfluxTargets } from './routes.js';
 import type { FieldJson, FieldKey, PointRow, PointRowsQuery, ReadStore, RowsAnswer, RowsQuery, SeriesAnswer, SeriesQuery, TagFilter } from '../read/read-store.js';
@@ -55,13 +55,7 @@ export class InfluxReadStore implements ReadStore {
     const params = new URLSearchParams({ q, epoch: micro ? 'u' : 'ns' });
     if (db !== undefined) params.set('db', db);
     const base = url ?? (db !== undefined ? this.#targets.urlFor(db) : this.#targets.defaultUrl);
-    const res = await this.#transport(base, {
-      method: 'POST',
-      path: '/query',
-      body: params.toString(),
-      headers: { ...this.#headers, 'Content-Type': 'application/x-www-form-urlencoded' },
-      timeoutMs: this.#timeoutMs,
-    });
+    const res = await this.#transport(base, { ...queryCall(params, this.#headers), timeoutMs: this.#timeoutMs });
     const text = res.text;
     let body: { error?: string; results?: { error?: string; series?: InfluxSeries[] }[] };
     try {

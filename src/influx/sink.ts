@@ -3,7 +3,7 @@
 import { parseRetryAfter } from '../backoff.js';
 import type { Health, Sink, SinkLogger, WriteResult } from '../sinks/sink.js';
 import { type InfluxOptions, influxAuthHeaders, messageOf, networkErrorCode, unreachableMessage } from './connection.js';
-import { type InfluxAnswer, type InfluxCall, type InfluxTransport, headerOf, httpTransport } from './http.js';
+import { type InfluxAnswer, type InfluxCall, type InfluxTransport, headerOf, httpTransport, queryCall } from './http.js';
 import { ident } from './influxql.js';
 import { InfluxTargets } from './routes.js';
 
@@ -154,12 +154,7 @@ export class InfluxSink implements Sink {
     const q = `CREATE DATABASE ${ident(database)}`;
     let res: InfluxAnswer;
     try {
-      res = await this.#request(base, {
-        method: 'POST',
-        path: '/query',
-        body: new URLSearchParams({ q }).toString(),
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      });
+      res = await this.#request(base, queryCall(new URLSearchParams({ q })));
     } catch (err) {
       const code = networkErrorCode(err);
       if (code !== undefined) throw new Error(unreachableMessage(base, code), { cause: err });

@@ -24,7 +24,6 @@ export interface Submission {
   updatedAt: number;
 }
 
-/** A submission with its line protocol, as the delivery worker reads it. */
 /** A pending submission as a delivery settles it: without its line protocol, which the sink has taken. */
 export interface PendingHead {
   id: number;
@@ -32,6 +31,7 @@ export interface PendingHead {
   receivedAt: number;
 }
 
+/** A submission with its line protocol, as the delivery worker reads it. */
 export interface PendingEntry extends PendingHead {
   lines: string;
 }

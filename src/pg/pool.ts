@@ -64,7 +64,8 @@ let nodePostgres: typeof pg | undefined;
 
 /**
  * node-postgres, loaded when the first pool is made: importing it makes the engine load its fetch
- * implementation (undici, 10-13 MB resident), which a broker on the SQLite journal never uses.
+ * implementation (undici; with node-postgres itself about 5 MB of an idle broker), which a broker on
+ * the SQLite journal never uses.
  */
 function loadNodePostgres(): typeof pg {
   return (nodePostgres ??= requireCjs('pg') as typeof pg);

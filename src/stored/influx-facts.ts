@@ -3,7 +3,7 @@ import { SHARD_NS } from '../embedded/schema.js';
 import type { FieldType } from '../ingest/points.js';
 import { ident, literal } from '../influx/influxql.js';
 import { type InfluxOptions, influxAuthHeaders } from '../influx/connection.js';
-import { type InfluxTransport, httpTransport } from '../influx/http.js';
+import { type InfluxTransport, httpTransport, queryCall } from '../influx/http.js';
 import { InfluxTargets } from '../influx/routes.js';
 import type { FieldTypeSummary, StoreFacts } from './facts.js';
 
@@ -52,13 +52,7 @@ export class InfluxFacts implements StoreFacts {
   async #query(db: string, statements: string[], withDb = true): Promise<Result[]> {
     const params = new URLSearchParams({ q: statements.join('; ') });
     if (withDb) params.set('db', db);
-    const res = await this.#transport(this.#targets.urlFor(db), {
-      method: 'POST',
-      path: '/query',
-      body: params.toString(),
-      headers: { ...this.#headers, 'Content-Type': 'application/x-www-form-urlencoded' },
-      timeoutMs: this.#timeoutMs,
-    });
+    const res = await this.#transport(this.#targets.urlFor(db), { ...queryCall(params, this.#headers), timeoutMs: this.#timeoutMs });
     const text = res.text;
     let body: { error?: string; results?: Result[] };
     try {
